@@ -1,0 +1,107 @@
+"""Command-line interface: ``spurious COMMAND ...``.
+
+Each command lives in its own module with ``configure(parser)`` and ``run(args) -> dict``
+(and optionally ``render(result) -> str``); this module only dispatches. Commands print
+human-readable text by default and one JSON object with ``--json``; user errors exit
+with status 2 and a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+
+from ..errors import SpuriousError
+
+#: command name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "certify": ("certify", "certify a point: gradient, Hessian, second-order, local minimum"),
+    "rip": ("rip", "RIP constant of an instance: exact full-rank and rank-K bounds"),
+    "threshold": ("threshold", "δ_foc and δ_soc thresholds of a point x against ground truth z"),
+    "counterexample": ("counterexample", "RIP instance in which x is a spurious point (LMI (10))"),
+    "sgd": ("sgd", "batched SGD with momentum over many trials: failure rate"),
+    "reproduce": ("reproduce", "reproduce a paper figure or table into a run directory"),
+}
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(prog="spurious", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
+    sub.required = True
+    for name, (_, help_) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        p.set_defaults(_module=name)
+    return parser
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _module(name: str):
+    return importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
+
+
+def _to_jsonable(obj):
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): _to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None if np.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    return obj
+
+
+def default_render(result: dict) -> str:
+    lines = []
+    for k, v in result.items():
+        if isinstance(v, float):
+            v = f"{v:.10g}"
+        lines.append(f"{k:>16}: {v}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    # Configure only the chosen command's arguments, so that --help stays fast.
+    chosen = next((a for a in argv if a in COMMANDS), None)
+    if chosen is not None:
+        sub_action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        _module(chosen).configure(sub_action.choices[chosen])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    mod = _module(args._module)
+    try:
+        result = mod.run(args)
+    except SpuriousError as exc:
+        msg = " ".join(str(exc).split())
+        print(f"spurious {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"spurious {args.command}: interrupted", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(_to_jsonable(result)))
+    else:
+        render = getattr(mod, "render", default_render)
+        print(render(result))
+    return 0
