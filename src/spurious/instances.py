@@ -58,12 +58,22 @@ def save_instance(path: str | os.PathLike, inst: Instance, max_bytes: float = DE
     if inst.b is not None:
         arrays["b"] = inst.b
     for k, v in inst.metadata.items():
+        if k in arrays or k in ("x", "b"):
+            raise InputError(f"metadata key {k!r}: reserved for the instance's own arrays")
         arrays[k] = np.str_(v) if isinstance(v, str) else np.asarray(v)
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp.npz")
     np.savez(tmp, **arrays)
     os.replace(tmp, path)
     return path
+
+
+def _format_version(path: Path, value: np.ndarray) -> int:
+    """The file's ``format`` entry as an integer (a string, an array or NaN is refused)."""
+    v = np.asarray(value)
+    if v.ndim != 0 or v.dtype.kind not in "iuf" or not np.isfinite(v) or v != np.floor(v):
+        raise InstanceFileError(f"{path}: 'format' must be an integer version, got {v.tolist()!r}")
+    return int(v)
 
 
 def load_instance(path: str | os.PathLike) -> Instance:
@@ -79,7 +89,7 @@ def load_instance(path: str | os.PathLike) -> Instance:
     if "A" not in contents:
         raise InstanceFileError(f"{path}: no array 'A' (the m×n×n measurement matrices)")
     try:
-        fmt = int(contents.get("format", FORMAT_VERSION))
+        fmt = _format_version(path, contents.get("format", np.int64(FORMAT_VERSION)))
         if fmt > FORMAT_VERSION:
             raise InstanceFileError(f"{path}: format {fmt} is newer than this version ({FORMAT_VERSION})")
         for key in ("A", "z", "x", "b"):
@@ -100,7 +110,8 @@ def load_instance(path: str | os.PathLike) -> Instance:
     except InstanceFileError:
         raise
     except InputError as exc:
-        raise InstanceFileError(str(exc)) from None
+        msg = str(exc)  # errors from as_* name the file already; from_matrices's do not
+        raise InstanceFileError(msg if msg.startswith(f"{path}:") else f"{path}: {msg}") from None
     meta = {
         k: (v.item() if v.dtype.kind != "U" else str(v))
         for k, v in contents.items()

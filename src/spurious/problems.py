@@ -42,10 +42,10 @@ class _ProblemBase:
     n: int
     r: int
 
-    def _check(self, x: np.ndarray) -> np.ndarray:
+    def _check(self, x: np.ndarray, name: str = "x") -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
         if x.ndim < 2 or x.shape[-2:] != (self.n, self.r):
-            raise InputError(f"x: shape {x.shape}, expected (..., {self.n}, {self.r})")
+            raise InputError(f"{name}: shape {x.shape}, expected (..., {self.n}, {self.r})")
         return x
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
@@ -90,8 +90,7 @@ class SymmetricProblem(_ProblemBase):
 
     def hvp(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
         """``∇²g(x)[u] = 2 ∇f(M) u + 2 [∇²f(M)](xuᵀ + uxᵀ) x`` (broadcasts over leading axes)."""
-        x = np.asarray(x, dtype=np.float64)
-        u = np.asarray(u, dtype=np.float64)
+        x, u = self._check(x), self._check(u, "u")
         M = outer(x)
         xu = x @ np.swapaxes(u, -1, -2)
         K = self.loss.hessian_action(M, xu + np.swapaxes(xu, -1, -2))
@@ -152,8 +151,7 @@ class AsymmetricProblem(_ProblemBase):
         return np.concatenate([G @ V + self.phi * U @ B, t(G) @ U - self.phi * V @ B], axis=-2)
 
     def hvp(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
-        u = np.asarray(u, dtype=np.float64)
+        x, u = self._check(x), self._check(u, "u")
         U, V = self._uv(x)
         dU, dV = self._uv(u)
         t = lambda a: np.swapaxes(a, -1, -2)  # noqa: E731
