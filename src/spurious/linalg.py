@@ -25,11 +25,27 @@ from .errors import InputError
 
 @lru_cache(maxsize=64)
 def _triu(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Upper-triangle indices ``(i, j)`` in svec order and the svec weights ``w``."""
     i, j = np.triu_indices(n)
     w = np.where(i == j, 1.0, np.sqrt(2.0))
     for a in (i, j, w):
         a.setflags(write=False)
     return i, j, w
+
+
+@lru_cache(maxsize=64)
+def _tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat gather tables of svec/smat for size ``n`` (the fast path)."""
+    i, j, w = _triu(n)
+    flat = i * n + j  # svec(X) = X.flat[flat] * w
+    pos = np.empty((n, n), dtype=np.intp)
+    pos[i, j] = np.arange(i.size)
+    pos[j, i] = np.arange(i.size)
+    pos = pos.ravel()  # smat(v).flat = v[pos] / w[pos]
+    winv = 1.0 / w[pos]
+    for a in (flat, pos, winv):
+        a.setflags(write=False)
+    return w, flat, pos, winv
 
 
 def svec_dim(n: int) -> int:
@@ -52,20 +68,16 @@ def svec(X: np.ndarray) -> np.ndarray:
     """
     X = np.asarray(X)
     n = X.shape[-1]
-    i, j, w = _triu(n)
-    return X[..., i, j] * w
+    w, flat, _, _ = _tables(n)
+    return X.reshape((*X.shape[:-2], n * n))[..., flat] * w
 
 
 def smat(v: np.ndarray) -> np.ndarray:
     """Inverse of :func:`svec`, ``(..., N) -> (..., n, n)``."""
     v = np.asarray(v)
     n = svec_order(v.shape[-1])
-    i, j, w = _triu(n)
-    out = np.zeros((*v.shape[:-1], n, n), dtype=np.result_type(v, np.float64))
-    vals = v / w
-    out[..., i, j] = vals
-    out[..., j, i] = vals
-    return out
+    _, _, pos, winv = _tables(n)
+    return (v[..., pos] * winv).reshape((*v.shape[:-1], n, n))
 
 
 def sym(X: np.ndarray) -> np.ndarray:
@@ -87,6 +99,8 @@ def unvec(v: np.ndarray, n: int, r: int) -> np.ndarray:
 
 def outer(x: np.ndarray) -> np.ndarray:
     """``x xᵀ`` for ``x`` of shape ``(..., n, r)``."""
+    if x.shape[-1] == 1:  # broadcasting beats a batched matmul with inner dimension 1
+        return x * np.swapaxes(x, -1, -2)
     return x @ np.swapaxes(x, -1, -2)
 
 

@@ -1,9 +1,29 @@
 """Batched local search: GD, SGD with momentum, noisy projected SGD, perturbed GD.
 
-Every method takes a problem, an initial batch ``x0`` of shape ``(T, n, r)`` (or draws
-one from per-trial streams) and returns a :class:`~spurious.solvers.result.LocalSearchResult`.
+Every method takes a problem and a batch of ``T`` trials (``x0`` of shape ``(T, n, r)``, or
+per-trial draws keyed by ``(seed, cell, trial)``) and returns a
+:class:`~spurious.solvers.result.LocalSearchResult`. Compiled kernels (numba) and the torch
+backend are imported only when used.
 """
 
+from . import init
+from .gd import gd
+from .perturbed import jin_parameters, local_region, perturbed_gd
+from .projected import projected_sgd
 from .result import LocalSearchResult, Status, Trajectory
+from .sgd import SGDSummary, sgd, sgd_failure_rate
 
-__all__ = ["LocalSearchResult", "Status", "Trajectory"]
+__all__ = [
+    "LocalSearchResult",
+    "SGDSummary",
+    "Status",
+    "Trajectory",
+    "gd",
+    "init",
+    "jin_parameters",
+    "local_region",
+    "perturbed_gd",
+    "projected_sgd",
+    "sgd",
+    "sgd_failure_rate",
+]
