@@ -4,26 +4,27 @@ Every method takes a problem and a batch of ``T`` trials (``x0`` of shape ``(T, 
 per-trial draws keyed by ``(seed, cell, trial)``) and returns a
 :class:`~spurious.solvers.result.LocalSearchResult`. Compiled kernels (numba) and the torch
 backend are imported only when used.
+
+The two methods named like their modules are imported from them:
+``from spurious.solvers.gd import gd`` and ``from spurious.solvers.sgd import sgd``
+(re-exporting them here would shadow the submodules ``spurious.solvers.gd``/``.sgd``).
 """
 
 from . import init
-from .gd import gd
 from .perturbed import jin_parameters, local_region, perturbed_gd
 from .projected import projected_sgd
 from .result import LocalSearchResult, Status, Trajectory
-from .sgd import SGDSummary, sgd, sgd_failure_rate
+from .sgd import SGDSummary, sgd_failure_rate
 
 __all__ = [
     "LocalSearchResult",
     "SGDSummary",
     "Status",
     "Trajectory",
-    "gd",
     "init",
     "jin_parameters",
     "local_region",
     "perturbed_gd",
     "projected_sgd",
-    "sgd",
     "sgd_failure_rate",
 ]
