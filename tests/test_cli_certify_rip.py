@@ -3,24 +3,10 @@ import json
 import numpy as np
 import pytest
 
+from cli_helpers import assert_user_error, run
 from spurious.cli import main
 from spurious.examples import get_example
 from spurious.instances import save_instance
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_user_error(code, err, *needles):
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 @pytest.fixture

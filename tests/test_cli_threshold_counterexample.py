@@ -3,25 +3,10 @@ import json
 import numpy as np
 import pytest
 
-from spurious.cli import main
+from cli_helpers import assert_user_error, run
 
 X3 = "0,0.7071067811865476"
 Z3 = "1,0"
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_user_error(code, err, *needles):
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 def test_threshold_json(capsys):
