@@ -69,12 +69,15 @@ def test_fixed_eta_curvature_confirms_thm7_failure():
     x, z = Z._rank1(rho, phi)
     d5 = float(thm5_delta(rho, phi))
     bad = Z.fixed_eta_curvature(x, z, (1 - d5) / (1 + d5))
+    assert bad["status"] == "optimal"  # the refutation rests on a certified solve
     assert bad["t"] < -1e-4 and bad["t_check"] == pytest.approx(bad["t"], abs=1e-7)
-    # where Thm 7 holds (ρ = 1, φ = π/2), the same program is feasible with t ≥ 0
+    # where Thm 7 holds (ρ = 1, φ = π/2), the same program is feasible with t ≥ 0; the optimum t = 0 sits on
+    # the boundary of the cone, where Clarabel reports "optimal_inaccurate" (cvxpy warns): only a sanity check
     x, z = Z._rank1(1.0, np.pi / 2)
     d5 = float(thm5_delta(1.0, np.pi / 2))
-    good = Z.fixed_eta_curvature(x, z, (1 - d5) / (1 + d5))
-    assert good["t"] >= -1e-8
+    with pytest.warns(UserWarning, match="inaccurate"):
+        good = Z.fixed_eta_curvature(x, z, (1 - d5) / (1 + d5))
+    assert good["status"] in ("optimal", "optimal_inaccurate") and good["t"] >= -1e-8
 
 
 def test_closed_forms_small_run(tmp_path):
