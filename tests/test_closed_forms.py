@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import spurious.thresholds as thresholds
 from spurious.closed_forms import (
     delta_foc_closed,
     delta_foc_rank1,
@@ -21,8 +22,6 @@ from spurious.closed_forms import (
 )
 from spurious.errors import InputError
 from spurious.linalg import outer
-
-thresholds = pytest.importorskip("spurious.thresholds")
 
 Z2 = np.array([1.0, 0.0])
 EX3_X = np.array([0.0, 1.0 / np.sqrt(2.0)])

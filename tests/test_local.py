@@ -151,14 +151,6 @@ def test_foc_ball_rank_r(r):
 
 # ----------------------------------------------------------------------------- δ_soc(B_ε)
 
-try:
-    import spurious.thresholds  # noqa: F401
-
-    HAVE_PROGRAMS = True
-except ImportError:  # pragma: no cover - the program module is built alongside
-    HAVE_PROGRAMS = False
-needs_programs = pytest.mark.skipif(not HAVE_PROGRAMS, reason="spurious.thresholds not available")
-
 SOC_EPS = (0.05, 0.3, 0.6, 0.9, 1.0, 1.2)
 
 
@@ -168,7 +160,6 @@ def soc_rank1():
     return z, {e: delta_soc_ball(z, e) for e in SOC_EPS}
 
 
-@needs_programs
 def test_soc_ball_rank1_above_paper_lower_bound(soc_rank1):
     """zhang2020 eq. (7): δ_soc(B_ε) ≥ max{δ_foc(B_ε), 1/2}; the search's value must respect it."""
     z, res = soc_rank1
@@ -180,7 +171,6 @@ def test_soc_ball_rank1_above_paper_lower_bound(soc_rank1):
         assert r.delta >= thm5_bound(z, e) - 1e-9
 
 
-@needs_programs
 def test_soc_ball_rank1_values(soc_rank1):
     z, res = soc_rank1
     ds = [res[e].delta for e in SOC_EPS]
@@ -193,7 +183,6 @@ def test_soc_ball_rank1_values(soc_rank1):
     assert res[1.0].delta - lower_bound(z, 1.0) > 0.1
 
 
-@needs_programs
 def test_soc_ball_minimizer_is_reproduced(soc_rank1):
     from spurious.thresholds import threshold_program
 
@@ -202,13 +191,11 @@ def test_soc_ball_minimizer_is_reproduced(soc_rank1):
     assert threshold_program(r.x, z, order="second").delta == pytest.approx(r.delta, abs=1e-7)
 
 
-@needs_programs
 def test_soc_ball_trivial_cases():
     assert delta_soc_ball(Z1, 0.0).delta == 1.0
     assert delta_soc_ball(np.array([[1.5]]), 2.0).delta == 1.0
 
 
-@needs_programs
 @pytest.mark.slow
 @pytest.mark.parametrize("t", [0.3, 0.8])
 def test_soc_ball_rank2(t):
@@ -220,7 +207,6 @@ def test_soc_ball_rank2(t):
     assert res.delta >= max(thm5_bound(z, e), 0.2) - 1e-9
 
 
-@needs_programs
 def test_soc_ball_rank1_no_sampled_point_beats_the_search(soc_rank1):
     """Every sampled point of B_0.6 has δ_soc at least the search's minimum."""
     from spurious.thresholds import delta_soc
