@@ -268,10 +268,11 @@ def test_bad_points():
 def test_mosek_only_when_installed():
     import cvxpy as cp
 
-    if "MOSEK" in cp.installed_solvers():
-        pytest.skip("MOSEK installed")
-    with pytest.raises(SolverError, match="MOSEK"):
-        threshold_program(X3, Z3, solver="mosek")
+    if "MOSEK" in cp.installed_solvers():  # installed (and licensed): it must give Example 3's answer
+        assert threshold_program(X3, Z3, solver="mosek").delta == pytest.approx(0.5, abs=1e-6)
+    else:
+        with pytest.raises(SolverError, match="MOSEK"):
+            threshold_program(X3, Z3, solver="mosek")
 
 
 # ----------------------------------------------------------------------------- invariances and the closed form

@@ -34,19 +34,25 @@ def _env(**extra) -> dict:
     return env
 
 
+def _start_toy_run(out: Path, workers: int, *extra: str) -> subprocess.Popen:
+    """Start ``spurious reproduce toy`` in its own process group; return once ≥ 2 chunks are on disk."""
+    cmd = [sys.executable, "-c", "import sys; from spurious.cli import main; sys.exit(main(sys.argv[1:]))",
+           "reproduce", "toy", "--quick", "--seed", "7", "--workers", str(workers), "--out", str(out), *extra]
+    proc = subprocess.Popen(cmd, env=_env(TOY_SLEEP="0.15"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list((out / "chunks").glob("chunk-*.parquet"))) >= 2:
+            break
+        time.sleep(0.02)
+    return proc
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigkill_then_resume_equals_uninterrupted(toy, tmp_path, workers):
     out = tmp_path / "run"
-    cmd = [sys.executable, "-c", "import sys; from spurious.cli import main; sys.exit(main(sys.argv[1:]))",
-           "reproduce", "toy", "--quick", "--seed", "7", "--workers", str(workers), "--out", str(out), "--json"]
-    proc = subprocess.Popen(cmd, env=_env(TOY_SLEEP="0.15"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = _start_toy_run(out, workers, "--json")
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            if len(list((out / "chunks").glob("chunk-*.parquet"))) >= 2:
-                break
-            time.sleep(0.02)
         assert proc.poll() is None, proc.communicate()[1].decode()
         os.killpg(proc.pid, signal.SIGKILL)  # the run and its worker processes
         proc.wait(timeout=30)
@@ -76,16 +82,8 @@ def test_sigkill_then_resume_equals_uninterrupted(toy, tmp_path, workers):
 
 def test_ctrl_c_keeps_chunks_and_resume_finishes(toy, tmp_path):
     out = tmp_path / "run"
-    cmd = [sys.executable, "-c", "import sys; from spurious.cli import main; sys.exit(main(sys.argv[1:]))",
-           "reproduce", "toy", "--quick", "--seed", "7", "--workers", "2", "--out", str(out)]
-    proc = subprocess.Popen(cmd, env=_env(TOY_SLEEP="0.15"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = _start_toy_run(out, 2)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            if len(list((out / "chunks").glob("chunk-*.parquet"))) >= 2:
-                break
-            time.sleep(0.02)
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends: the whole process group
         _, err = proc.communicate(timeout=60)
     finally:
