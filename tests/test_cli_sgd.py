@@ -39,6 +39,13 @@ def test_instance_file_grad_and_backend(tmp_path, capsys):
     assert a["failures"] == b["failures"]
 
 
+def test_flush_below(capsys):
+    res = _json(capsys, ["--example", "zhang2018-example3", *BASE, "--flush-below", "1e-90"])
+    plain = _json(capsys, ["--example", "zhang2018-example3", *BASE])
+    assert res["flush_below"] == 1e-90 and plain["flush_below"] == 0.0
+    assert res["failures"] == plain["failures"]
+
+
 def test_spectral_init(capsys):
     res = _json(capsys, ["--example", "zhang2018-example3", *BASE, "--init", "spectral"])
     assert res["init"] == "spectral" and 0 <= res["failures"] <= 300
@@ -59,6 +66,7 @@ def test_text_output_and_no_bar_off_a_terminal(capsys):
         ["--example", "zhang2018-example3", *BASE, "--momentum", "1.5"],
         ["--example", "zhang2018-example3", *BASE, "--lr", "-1"],
         ["--example", "zhang2018-example3", *BASE, "--dtype", "float32"],
+        ["--example", "zhang2018-example3", *BASE, "--flush-below", "-1"],
     ],
 )
 def test_user_errors_exit_2(capsys, argv):

@@ -29,7 +29,8 @@ def test_registered_with_conventions():
     assert exp.manifest(full)["grad"] == "term" and "factorization" in exp.manifest(full)
     esc = registry.get("zhang2018-example3-escape")
     assert esc.params(False)["steps"] == [1_000, 10_000, 100_000, 1_000_000]
-    assert len(esc.chunks(esc.params(False))) == 40
+    assert esc.params(False)["flush_below"] == 1e-90 and esc.manifest(esc.params(False))["flush_below"] == 1e-90
+    assert len(esc.chunks(esc.params(False))) == 41 and esc.chunks(esc.params(False))[-1] == "check"
 
 
 def test_rows_do_not_depend_on_blocks():
@@ -70,15 +71,19 @@ def test_example3_reduced_run(tmp_path):
 
 
 def test_escape_reduced_run(tmp_path):
-    exp = _small("zhang2018-example3-escape", trials=1_000, block=500, steps=[1_000, 4_000])
+    exp = _small("zhang2018-example3-escape", trials=1_000, block=500, steps=[1_000, 4_000], check_trials=300)
     res = runner.run(exp, out=tmp_path / "esc", workers=1)
     df = pd.read_parquet(res.results)
+    plain = df[~df.flushed]
+    assert len(plain) == 300 and set(plain.steps) == {4_000} and list(plain.trial) == list(range(300))
+    df = df[df.flushed]
     assert len(df) == 2_000 and sorted(set(df.steps)) == [1_000, 4_000]
     a = df[df.steps == 1_000].set_index("trial").success
     b = df[df.steps == 4_000].set_index("trial").success
     assert (b[a]).mean() > 0.99  # a trial's longer run continues its shorter one: successes stay
-    assert len(res.verdicts) == 2 and res.verdicts[0].verdict == "match"
+    assert len(res.verdicts) == 3 and res.verdicts[0].verdict == "match"
     assert res.verdicts[1].verdict in ("match", "refuted") and "escaped" in res.verdicts[1].note
+    assert res.verdicts[2].verdict == "match" and "same success for 300 of 300" in res.verdicts[2].ours
     assert res.figures[0].endswith("example3-escape.png")
 
 

@@ -33,6 +33,15 @@ def test_float64_cpu_equals_numpy(problems, grad):
         assert b.options["backend"] == "torch" and b.options["device"] == "cpu"
 
 
+def test_flush_to_zero_like_numpy(problems):
+    ex3, _ = problems
+    kw = KW | dict(x0=np.array([[1e-88], [0.7]]), steps=3000, flush_below=1e-90)
+    a = sgd(ex3, trials=8, backend="numpy", **kw)
+    b = sgd(ex3, trials=8, backend="torch", **kw)
+    assert np.any(a.x[:, 0, 0] == 0) and np.array_equal(a.x == 0, b.x == 0)
+    np.testing.assert_allclose(b.x, a.x, rtol=1e-12, atol=1e-12)
+
+
 def test_chunks_of_steps_and_trajectories(problems, monkeypatch):
     """Indices move to the device in chunks of steps; the chunk size does not change the result."""
     from spurious.solvers import torch_backend

@@ -30,6 +30,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default="term",
         help="stochastic gradient: term = ∇(one term) (default), unbiased = m·term, half = ∇(½ term)",
     )
+    parser.add_argument(
+        "--flush-below",
+        type=float,
+        default=0.0,
+        metavar="θ",
+        help="flush-to-zero: entries of x and v below θ in magnitude become 0 after each step "
+        "(e.g. 1e-90 for runs of 10⁵+ steps; default 0 = plain IEEE arithmetic)",
+    )
     parser.add_argument("--init", choices=("gaussian", "spectral"), default="gaussian", help="initialization")
     parser.add_argument("--init-scale", type=float, default=1.0, help="std of the Gaussian initialization")
     parser.add_argument(
@@ -68,6 +76,7 @@ def run(args: argparse.Namespace) -> dict:
             grad=args.grad,
             seed=args.seed,
             tol=args.tol,
+            flush_below=args.flush_below,
             init_scale=args.init_scale,
             backend=args.backend,
             device=args.device,
@@ -87,7 +96,9 @@ def render(res: dict) -> str:
         [
             f"source        {res['source']}",
             f"trials        {res['trials']}   ({res['steps']} steps, lr {res['lr']:g}, momentum {res['momentum']:g}, "
-            f"grad {res['grad']}, init {res['init']}, seed {res['seed']}, backend {res['backend']})",
+            f"grad {res['grad']}, init {res['init']}, seed {res['seed']}, backend {res['backend']}"
+            + (f", flush below {res['flush_below']:g}" if res["flush_below"] else "")
+            + ")",
             f"failures      {res['failures']}   (diverged {res['diverged']}; success: ‖xxᵀ − zzᵀ‖_F ≤ {res['tol']:g})",
             f"failure rate  {100 * res['failure_rate']:.2f} % ± {100 * res['ci3']:.2f} % (3σ)",
         ]

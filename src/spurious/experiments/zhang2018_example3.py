@@ -10,7 +10,11 @@
   saddle, not a local minimum (``f = 3/2 − 4a⁴`` along ``(a, √(½ − a²))``,
   :func:`spurious.examples.get_example`), so is the 12 % a finite-time effect? The failure
   rate of the same trials after 10³ … 10⁶ steps (a trial's stream does not depend on the
-  number of steps, so trial ``t`` at 10⁴ steps continues trial ``t`` at 10³).
+  number of steps, so trial ``t`` at 10⁴ steps continues trial ``t`` at 10³). The stranded
+  trials' ``x₁`` decays geometrically towards 0, into the subnormal range of float64, so the
+  runs use SGD's flush-to-zero rule (``flush_below = 10⁻⁹⁰``, :mod:`spurious.solvers.sgd`);
+  a ``check`` chunk reruns the first ``check_trials`` trials at the longest step count in
+  plain IEEE arithmetic, and the summary requires the same success flags.
 
 Convention: the paper does not state its stochastic gradient; ``grad="term"`` (the gradient
 of the one sampled term, :mod:`spurious.solvers.sgd`) reproduces Fig. 1 and is recorded in
@@ -42,7 +46,7 @@ def _problem():
 
 def _sgd_options(params: dict) -> dict:
     return {"lr": params["lr"], "momentum": params["momentum"], "grad": params["grad"], "tol": params["tol"],
-            "init_scale": params["init_scale"], "workers": 1}
+            "init_scale": params["init_scale"], "flush_below": params.get("flush_below", 0.0), "workers": 1}
 
 
 def _rate(success: np.ndarray) -> tuple[float, float]:
@@ -51,7 +55,7 @@ def _rate(success: np.ndarray) -> tuple[float, float]:
 
 
 def _manifest(params: dict) -> dict:
-    return {"grad": params["grad"],
+    return {"grad": params["grad"], "flush_below": params.get("flush_below", 0.0),
             "stochastic_gradient": "g = 4 (⟨A_i, xxᵀ⟩ − b_i) A_i x: gradient of the one sampled term, i uniform",
             "operator": "the paper's A1, A2, A3 (spurious.examples 'zhang2018-example3')",
             "factorization": "none (measurement matrices as printed; kernel H = AᵀA has eigenvalues 1, 3, 3)",
@@ -224,24 +228,32 @@ def _example3_figures(params: dict, fin, paths, figures_dir: Path) -> None:
 def escape_params(quick: bool) -> dict:
     return {"quick": bool(quick), "trials": 2_000 if quick else 100_000, "block": 1_000 if quick else 10_000,
             "steps": [1_000, 10_000, 30_000] if quick else [1_000, 10_000, 100_000, 1_000_000],
-            "lr": 1e-3, "momentum": 0.9, "grad": "term", "tol": 1e-2, "init_scale": 1.0}
+            "lr": 1e-3, "momentum": 0.9, "grad": "term", "tol": 1e-2, "init_scale": 1.0,
+            "flush_below": 1e-90, "check_trials": 500 if quick else 2_000}
 
 
 def escape_chunks(params: dict) -> list:
-    return [[s, b] for s in params["steps"] for b in range(params["trials"] // params["block"])]
+    return [[s, b] for s in params["steps"] for b in range(params["trials"] // params["block"])] + ["check"]
 
 
 def escape_chunk(params: dict, chunk, seed: int):
-    """Trials ``b·block …`` after ``steps`` SGD steps: one row per trial."""
+    """Trials ``b·block …`` after ``steps`` SGD steps, one row per trial (``flushed=True``); or the
+    ``check`` chunk: trials ``0 … check_trials − 1`` at the longest step count without the flush rule."""
     import pandas as pd
 
-    steps, b = int(chunk[0]), int(chunk[1])
-    first = b * params["block"]
-    res = sgd(_problem(), trials=params["block"], steps=steps, seed=seed, first_trial=first, **_sgd_options(params))
-    return pd.DataFrame(_final_rows(res, first, steps, params["tol"]))
+    options = _sgd_options(params)
+    if chunk == "check":
+        steps, first, trials = max(params["steps"]), 0, params["check_trials"]
+        options["flush_below"] = 0.0
+    else:
+        steps, first, trials = int(chunk[0]), int(chunk[1]) * params["block"], params["block"]
+    res = sgd(_problem(), trials=trials, steps=steps, seed=seed, first_trial=first, **options)
+    return pd.DataFrame({**_final_rows(res, first, steps, params["tol"]), "flushed": options["flush_below"] > 0})
 
 
 def escape_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
+    plain = df[~df.flushed]
+    df = df[df.flushed]
     steps = sorted(params["steps"])
     rates = {s: _rate(df[df.steps == s].success.to_numpy()) for s in steps}
     T = params["trials"]
@@ -257,6 +269,7 @@ def escape_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
     reentered = int((first.success & ~last.set_index("trial").success).sum())
     drop = p0 - pL
     drop3 = 3.0 * math.sqrt((p0 * (1 - p0) + pL * (1 - pL)) / T)
+    on_axis = int((fails.x1 == 0).sum())
     x1 = float(np.median(np.abs(fails.x1))) if len(fails) else float("nan")
     x2 = float(np.median(np.abs(fails.x2))) if len(fails) else float("nan")
     persists = pL - cL > 0
@@ -266,11 +279,12 @@ def escape_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
               f"{steps[-1]:,} steps); {escaped:,} of the {int(failed0.sum()):,} trials failed at {steps[0]:,} steps "
               f"escaped, {reentered} successes were lost. "
               + ("The remaining failures stay stranded: " if persists else "None stay stranded. ")
-              + (f"their median |x₁| is {x1:.1e} and median |x₂| {x2:.3f}, i.e. they sit on the axis x₁ = 0 "
-                 "near (0, 1/√2). The x₁-component of every sampled-term gradient is proportional to x₁ "
-                 "(A₁x = (√2x₁, x₂/√2), A₃x = (0, √(3/2)x₂), and A₂'s residual 2√(3/2)x₁x₂ vanishes with x₁): the "
-                 "noise vanishes on the axis x₁ = 0, x₁ contracts towards it, and SGD cannot leave it, although "
-                 "the point is a saddle."
+              + (f"{on_axis:,} of the {len(fails):,} have x₁ = 0 exactly (flushed below "
+                 f"{params['flush_below']:g}), their median |x₁| is {x1:.1e} and median |x₂| {x2:.3f}, i.e. they "
+                 "sit on the axis x₁ = 0 near (0, 1/√2). The x₁-component of every sampled-term gradient is "
+                 "proportional to x₁ (A₁x = (√2x₁, x₂/√2), A₃x = (0, √(3/2)x₂), and A₂'s residual 2√(3/2)x₁x₂ "
+                 "vanishes with x₁): the noise vanishes on the axis x₁ = 0, x₁ contracts towards it, and SGD "
+                 "cannot leave it, although the point is a saddle."
                  if persists else ""))
     verdicts = [
         Verdict(f"failure rate after {steps[0]:,} steps (Fig. 1 protocol)", "12.1 % ± 0.3 % (3σ)",
@@ -282,9 +296,25 @@ def escape_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
                 f"{100 * pL:.2f} % ± {100 * cL:.2f} % (3σ); {trend}",
                 "stranded for good if the rate at the last step count is above 0 by more than its 3σ",
                 "match" if persists else "refuted", answer),
+        _flush_check(params, df, plain),
     ]
     _escape_figure(params, rates, figures_dir)
     return verdicts
+
+
+def _flush_check(params: dict, flushed, plain) -> Verdict:
+    """Do the flush-to-zero runs give the plain-IEEE runs' outcomes (same trials, longest step count)?"""
+    a = flushed[flushed.steps == plain.steps.iloc[0]].set_index("trial").loc[plain.trial]
+    b = plain.set_index("trial")
+    same = int((a.success == b.success).sum())
+    gap = float(np.nanmax(np.abs(a.distance - b.distance)))
+    return Verdict(
+        f"numerical check: flush-to-zero (θ = {params['flush_below']:g}) vs plain IEEE arithmetic, trials "
+        f"0–{len(b) - 1:,} at {int(plain.steps.iloc[0]):,} steps", "— (our method, not the paper's)",
+        f"same success for {same:,} of {len(b):,} trials; max |Δ error| = {gap:.1e}",
+        "identical success flags", "match" if same == len(b) else "miss",
+        "without the rule the stranded trials' x₁ decays into the subnormal range of float64, where x86 arithmetic "
+        "is slower (BENCHMARKS.md); with it x₁ becomes 0 once below θ, and the axis x₁ = 0 is invariant")
 
 
 def _escape_figure(params: dict, rates: dict, figures_dir: Path) -> None:

@@ -4,13 +4,17 @@ One call advances every trial of a batch by ``steps`` steps (zhang2018 §5):
 
     i ~ U{0, …, m − 1},  res = coef·(⟨A_i, x xᵀ⟩ − b_i),  v ← βv + res·A_i x,  x ← x − lr·v
 
-with the per-trial xoshiro256++ streams of :mod:`._prng`. Trials are processed in blocks of
-``LANES`` lanes stored structure-of-arrays (entry ``(j, c)`` of lane ``l`` at
-``(j·r + c)·LANES + l``), steps outer and lanes inner, so the compiler can run the lanes in
-SIMD registers; blocks run in parallel
-(``prange``). Every lane does exactly the arithmetic of one trial in a fixed order
-(``fastmath=False``: no reassociation, no contraction), so a trial's result is the same bit
-for bit whatever the batch size, block boundaries or number of threads.
+with the per-trial xoshiro256++ streams of :mod:`._prng`, followed, when ``flush > 0``, by the
+flush-to-zero rule of :mod:`.sgd`: an entry of the new ``v`` with ``|v| < flush`` becomes 0
+before ``x`` is updated, then an entry of the new ``x`` with ``|x| < flush`` becomes 0
+(``flush = 0`` changes no bit).
+
+Trials are processed in blocks of ``LANES`` lanes stored structure-of-arrays (entry
+``(j, c)`` of lane ``l`` at ``(j·r + c)·LANES + l``), steps outer and lanes inner, so the
+compiler can run the lanes in SIMD registers; blocks run in parallel (``prange``). Every
+lane does exactly the arithmetic of one trial in a fixed order (``fastmath=False``: no
+reassociation, no contraction), so a trial's result is the same bit for bit whatever the
+batch size, block boundaries or number of threads.
 
 A trial whose residual is not finite at step k stops there (``alive`` becomes False,
 ``nit`` counts the k updates it made, ``x`` and ``v`` keep their values); the others go on.
@@ -31,7 +35,7 @@ _index = njit(inline="always", cache=True)(_prng.lemire_index)
 
 
 @njit(parallel=True, fastmath=False, cache=True, nogil=True)
-def sgd_momentum(A, b, x, v, s, steps, lr, beta, coef, alive, nit):  # pragma: no cover - compiled
+def sgd_momentum(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pragma: no cover - compiled
     """Advance all trials by ``steps`` steps, in place.
 
     Parameters
@@ -42,6 +46,7 @@ def sgd_momentum(A, b, x, v, s, steps, lr, beta, coef, alive, nit):  # pragma: n
     s : (4, T) uint64, xoshiro256++ states (updated)
     steps : int
     lr, beta, coef : float, step size, momentum, gradient coefficient (4, 4m or 2)
+    flush : float, flush-to-zero threshold (0: off)
     alive : (T,) bool (updated), nit : (T,) int64 (updated)
     """
     T, n, r = x.shape
@@ -113,7 +118,9 @@ def sgd_momentum(A, b, x, v, s, steps, lr, beta, coef, alive, nit):  # pragma: n
                 o = k * LANES
                 for l in range(LANES):
                     vn = beta * V[o + l] + R[l] * AX[o + l]
+                    vn = 0.0 if abs(vn) < flush else vn
                     xn = X[o + l] - lr * vn
+                    xn = 0.0 if abs(xn) < flush else xn
                     V[o + l] = vn if live[l] else V[o + l]
                     X[o + l] = xn if live[l] else X[o + l]
         for l in range(nl):
@@ -131,7 +138,7 @@ def sgd_momentum(A, b, x, v, s, steps, lr, beta, coef, alive, nit):  # pragma: n
 
 
 @njit(parallel=True, fastmath=False, cache=True, nogil=True)
-def sgd_momentum_wide(A, b, x, v, s, steps, lr, beta, coef, alive, nit):  # pragma: no cover - compiled
+def sgd_momentum_wide(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pragma: no cover - compiled
     """Same arguments and results as :func:`sgd_momentum`, one trial per task (for larger ``n``).
 
     ``A_i x`` is accumulated as ``Σ_q A_i[q, :] x[q, c]`` — contiguous rows of ``A_i``
@@ -179,8 +186,10 @@ def sgd_momentum_wide(A, b, x, v, s, steps, lr, beta, coef, alive, nit):  # prag
             for c in range(r):
                 for j in range(n):
                     vn = beta * V[c, j] + R * AX[c, j]
+                    vn = 0.0 if abs(vn) < flush else vn
+                    xn = X[c, j] - lr * vn
                     V[c, j] = vn
-                    X[c, j] = X[c, j] - lr * vn
+                    X[c, j] = 0.0 if abs(xn) < flush else xn
         for j in range(n):
             for c in range(r):
                 x[t, j, c] = X[c, j]

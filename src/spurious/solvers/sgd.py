@@ -57,6 +57,19 @@ Divergence: a trial whose residual is not finite at step ``k`` stops there (stat
 :attr:`~.Status.MAX_ITER` (no early stop); success is ``‖x xᵀ − M*‖_F ≤ tol`` at the end,
 :meth:`~.LocalSearchResult.success`.
 
+Flush to zero (``flush_below = θ > 0``): after ``v ← βv + g`` every entry of ``v`` with
+``|v| < θ`` is set to 0, and after ``x ← x − lr·v`` every entry of ``x`` with ``|x| < θ``; the
+same rule, in the same place, in every backend. Long runs need it: SGD contracts the
+coordinates of ``x`` that leave an invariant subspace — the axis ``x₁ = 0`` of Example 3's
+stranded trials (every sampled-term gradient's ``x₁``-component is ``∝ x₁``), the coordinates
+of a recovered ``x`` off ``z`` — geometrically, into the float64 subnormal range
+(``< 2.2·10⁻³⁰⁸``), where x86 arithmetic is many times slower (BENCHMARKS.md). A step is cubic
+in ``x``, so with every stored nonzero entry at least ``θ = 10⁻⁹⁰`` in magnitude its products
+stay far above the subnormal range. The rule changes the dynamics only for entries 88 orders
+of magnitude below the iterate, which would have to grow by that factor to matter;
+``zhang2018-example3-escape`` checks that it changes no trial's success.
+``θ = 0`` (the default) is plain IEEE arithmetic, bit for bit.
+
 References
 ----------
 Zhang, Josz, Sojoudi, Lavaei (2018), "How much restricted isometry is needed in nonconvex
@@ -175,16 +188,16 @@ def _trial_chunks(T: int, n: int) -> list[slice]:
     return [slice(a, min(a + size, T)) for a in range(0, T, size)]
 
 
-def _advance_numpy(A, b, x, v, s, steps, lr, beta, coef, alive, nit) -> None:
+def _advance_numpy(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
     """``steps`` steps of every trial (in place), vectorized over chunks of trials.
 
     Trials are independent, so chunking does not change any trial's numbers.
     """
     for c in _trial_chunks(x.shape[0], x.shape[1]):
-        _advance_numpy_batch(A, b, x[c], v[c], s[:, c], steps, lr, beta, coef, alive[c], nit[c])
+        _advance_numpy_batch(A, b, x[c], v[c], s[:, c], steps, lr, beta, coef, flush, alive[c], nit[c])
 
 
-def _advance_numpy_batch(A, b, x, v, s, steps, lr, beta, coef, alive, nit) -> None:
+def _advance_numpy_batch(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
     m = A.shape[0]
     for _ in range(steps):
         i = _prng.index_np(s, m)
@@ -194,7 +207,11 @@ def _advance_numpy_batch(A, b, x, v, s, steps, lr, beta, coef, alive, nit) -> No
             R = coef * (y - b[i])
             ok = alive & np.isfinite(R)
             vn = beta * v + R[:, None, None] * Ax
+            if flush:
+                vn[np.abs(vn) < flush] = 0.0
             xn = x - lr * vn
+            if flush:
+                xn[np.abs(xn) < flush] = 0.0
         alive[:] = ok
         nit += ok
         w = ok[:, None, None]
@@ -202,12 +219,12 @@ def _advance_numpy_batch(A, b, x, v, s, steps, lr, beta, coef, alive, nit) -> No
         np.copyto(x, xn, where=w)
 
 
-def _advance_numba(A, b, x, v, s, steps, lr, beta, coef, alive, nit, workers) -> None:
+def _advance_numba(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit, workers) -> None:
     from . import _sgd_kernels
 
     kernel = _sgd_kernels.sgd_momentum if A.shape[1] <= WIDE_KERNEL_N else _sgd_kernels.sgd_momentum_wide
     with _numba_threads(workers):
-        kernel(A, b, x, v, s, steps, lr, beta, coef, alive, nit)
+        kernel(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
 
 
 def _diagnostics(problem: SymmetricProblem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -256,6 +273,7 @@ def sgd(
     x0: np.ndarray | None = None,
     init_scale: float = 1.0,
     tol: float = 1e-2,
+    flush_below: float = 0.0,
     record_every: int | Sequence[int] | None = None,
     backend: str = "auto",
     device: str | None = None,
@@ -289,6 +307,10 @@ def sgd(
     tol : float
         Success threshold on the final ``‖x xᵀ − M*‖_F`` (recorded in ``options``; does not stop
         the iteration).
+    flush_below : float
+        Flush-to-zero threshold ``θ ≥ 0`` (module docstring, "Flush to zero"): after each step,
+        entries of ``v`` and then of ``x`` with magnitude below ``θ`` are set to 0. ``0`` (the
+        default) is plain IEEE arithmetic.
     record_every : int or sequence of int, optional
         Record ``f``, ``‖∇f‖`` and ``‖x xᵀ − M*‖_F`` (:class:`~.Trajectory`) at iterations
         ``0, K, 2K, …`` and ``steps`` (an int ``K``), or at the given iterations (and 0 and
@@ -308,7 +330,8 @@ def sgd(
     -------
     LocalSearchResult
         ``method = "sgd"``; ``options`` holds grad, coefficient, lr, momentum, seed, cell,
-        first_trial, steps, tol, init, init_scale, backend, device, dtype, loss_scaling, prng.
+        first_trial, steps, tol, flush_below, init, init_scale, backend, device, dtype,
+        loss_scaling, prng.
 
     Notes
     -----
@@ -334,6 +357,7 @@ def sgd(
     lr = _check_float(lr, "lr", 0.0, open_low=True)
     beta = _check_float(momentum, "momentum", 0.0, 1.0, open_high=True)
     tol = _check_float(tol, "tol", 0.0)
+    flush = _check_float(flush_below, "flush_below", 0.0)
     coef = gradient_coefficient(grad, m)
     if m >= 2**32:
         raise InputError(f"m = {m}: at most 2³² − 1 measurements")
@@ -393,6 +417,7 @@ def sgd(
             lr=lr,
             beta=beta,
             coef=coef,
+            flush=flush,
             device=device,
             dtype=dtype,
             workers=workers,
@@ -402,9 +427,9 @@ def sgd(
         done = 0
         for k in segs:
             if backend == "numba":
-                _advance_numba(A, b, x, v, s, k, lr, beta, coef, alive, nit, workers)
+                _advance_numba(A, b, x, v, s, k, lr, beta, coef, flush, alive, nit, workers)
             else:
-                _advance_numpy(A, b, x, v, s, k, lr, beta, coef, alive, nit)
+                _advance_numpy(A, b, x, v, s, k, lr, beta, coef, flush, alive, nit)
             done += k
             if record_every is not None:
                 rec_it.append(done)
@@ -434,6 +459,7 @@ def sgd(
         "cell": cell,
         "first_trial": first_trial,
         "tol": tol,
+        "flush_below": flush,
         "init": init,
         "init_scale": scale,
         "backend": backend,

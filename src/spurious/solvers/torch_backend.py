@@ -9,8 +9,8 @@ and the random indices are the SAME numbers: they are drawn on the host by the n
 of the per-trial xoshiro256++ streams (:func:`spurious.solvers._prng.indices_np`) and moved
 to the device in chunks of steps (at most ``2²²`` indices per chunk). Hence, in float64, the
 torch result equals the numpy result up to rounding (summation order inside ``bmm``);
-float32 follows the same path with single-precision arithmetic. Divergence freezes a trial
-exactly as in the numpy backend. Memory: each step gathers ``A_{i_t}`` for every trial,
+float32 follows the same path with single-precision arithmetic. Divergence and the
+flush-to-zero rule act exactly as in the numpy backend. Memory: each step gathers ``A_{i_t}`` for every trial,
 ``T·n²`` numbers on the device (run large batches in chunks of trials, e.g. with
 :func:`spurious.solvers.sgd.sgd_failure_rate`).
 """
@@ -81,6 +81,7 @@ def sgd_torch(
     lr: float,
     beta: float,
     coef: float,
+    flush: float = 0.0,
     device: str | None = None,
     dtype: str = "float64",
     workers: int | None = None,
@@ -95,6 +96,7 @@ def sgd_torch(
     s : (4, T) uint64 xoshiro256++ states, advanced in place (one draw per step and trial)
     segments : step counts; after each, ``record(steps_done, x)`` is called (for trajectories)
     lr, beta, coef : step size, momentum and gradient coefficient
+    flush : flush-to-zero threshold (0: off), :func:`spurious.solvers.sgd.sgd`'s ``flush_below``
     device, dtype, workers : torch device, ``"float64"``/``"float32"``, CPU threads
     """
     torch = _import_torch()
@@ -125,7 +127,11 @@ def sgd_torch(
                     alive = ok
                     nit += ok
                     vn = beta * v + R[:, None, None] * Ax
+                    if flush:
+                        vn = vn.masked_fill(vn.abs() < flush, 0.0)
                     xn = x - lr * vn
+                    if flush:
+                        xn = xn.masked_fill(xn.abs() < flush, 0.0)
                     w = ok[:, None, None]
                     v = torch.where(w, vn, v)
                     x = torch.where(w, xn, x)
