@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numba import njit
 
 from spurious.errors import InputError
@@ -168,6 +170,25 @@ def test_flush_to_zero_ends_the_decay_to_subnormals(ex3, monkeypatch):
         assert np.all(res.x[:, 0, 0] == 0)
         np.testing.assert_allclose(res.x[:, 1, 0], plain.x[:, 1, 0], rtol=1e-12)
     assert np.array_equal(runs[1].x, runs[2].x)
+
+
+@given(st.integers(0, 2**32 - 1), st.floats(-12.0, 0.0), st.sampled_from([8, 1]))
+@settings(max_examples=15)
+def test_flush_to_zero_leaves_no_entry_below_the_threshold(seed, log_theta, wide_n):
+    """Property: with θ > 0 every returned entry of x is 0 or at least θ in magnitude, in both kernels."""
+    import spurious.solvers.sgd as sgd_module
+
+    op = gaussian_operator(6, 3, rng=seed)
+    problem = least_squares(op, np.random.default_rng(seed).standard_normal((3, 1)))
+    theta = 10.0**log_theta
+    old, sgd_module.WIDE_KERNEL_N = sgd_module.WIDE_KERNEL_N, wide_n
+    try:
+        res = sgd(problem, trials=20, steps=50, lr=1e-3, momentum=0.5, seed=seed, init_scale=0.1,
+                  flush_below=theta)
+    finally:
+        sgd_module.WIDE_KERNEL_N = old
+    x = res.x[~res.diverged]
+    assert np.all((x == 0) | (np.abs(x) >= theta))
 
 
 def test_flush_to_zero_keeps_results_above_the_threshold(ex3):

@@ -270,22 +270,24 @@ def escape_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
     drop = p0 - pL
     drop3 = 3.0 * math.sqrt((p0 * (1 - p0) + pL * (1 - pL)) / T)
     on_axis = int((fails.x1 == 0).sum())
-    x1 = float(np.median(np.abs(fails.x1))) if len(fails) else float("nan")
+    rest = np.abs(fails.x1[fails.x1 != 0])
     x2 = float(np.median(np.abs(fails.x2))) if len(fails) else float("nan")
     persists = pL - cL > 0
     trend = ", ".join(f"{s:,} steps: {100 * rates[s][0]:.2f} ± {100 * rates[s][1]:.2f} %" for s in steps)
+    stranded = "None stay stranded."
+    if persists:
+        others = f", the others a median |x₁| of {np.median(rest):.1e}" if len(rest) else ""
+        stranded = (
+            f"The remaining failures stay stranded: {on_axis:,} of the {len(fails):,} have x₁ = 0 exactly (flushed "
+            f"below {params['flush_below']:g}){others}; their median |x₂| is {x2:.3f}: they sit on the axis x₁ = 0 "
+            "near (0, 1/√2). The x₁-component of every sampled-term gradient is proportional to x₁ "
+            "(A₁x = (√2x₁, x₂/√2), A₃x = (0, √(3/2)x₂), and A₂'s residual 2√(3/2)x₁x₂ vanishes with x₁): the noise "
+            "vanishes on the axis x₁ = 0, x₁ contracts towards it, and SGD cannot leave it, although the point is "
+            "a saddle.")
     answer = (("partly: the failure rate falls significantly (by " if drop > drop3 else "no: the failure rate does "
                "not fall significantly (by ") + f"{100 * drop:.2f} % ± {100 * drop3:.2f} % (3σ) from {steps[0]:,} to "
               f"{steps[-1]:,} steps); {escaped:,} of the {int(failed0.sum()):,} trials failed at {steps[0]:,} steps "
-              f"escaped, {reentered} successes were lost. "
-              + ("The remaining failures stay stranded: " if persists else "None stay stranded. ")
-              + (f"{on_axis:,} of the {len(fails):,} have x₁ = 0 exactly (flushed below "
-                 f"{params['flush_below']:g}), their median |x₁| is {x1:.1e} and median |x₂| {x2:.3f}, i.e. they "
-                 "sit on the axis x₁ = 0 near (0, 1/√2). The x₁-component of every sampled-term gradient is "
-                 "proportional to x₁ (A₁x = (√2x₁, x₂/√2), A₃x = (0, √(3/2)x₂), and A₂'s residual 2√(3/2)x₁x₂ "
-                 "vanishes with x₁): the noise vanishes on the axis x₁ = 0, x₁ contracts towards it, and SGD "
-                 "cannot leave it, although the point is a saddle."
-                 if persists else ""))
+              f"escaped, {reentered} successes were lost. {stranded}")
     verdicts = [
         Verdict(f"failure rate after {steps[0]:,} steps (Fig. 1 protocol)", "12.1 % ± 0.3 % (3σ)",
                 f"{100 * p0:.2f} % ± {100 * c0:.2f} % ({T:,} trials)", tol_text,

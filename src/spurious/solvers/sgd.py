@@ -63,11 +63,12 @@ same rule, in the same place, in every backend. Long runs need it: SGD contracts
 coordinates of ``x`` that leave an invariant subspace — the axis ``x₁ = 0`` of Example 3's
 stranded trials (every sampled-term gradient's ``x₁``-component is ``∝ x₁``), the coordinates
 of a recovered ``x`` off ``z`` — geometrically, into the float64 subnormal range
-(``< 2.2·10⁻³⁰⁸``), where x86 arithmetic is many times slower (BENCHMARKS.md). A step is cubic
-in ``x``, so with every stored nonzero entry at least ``θ = 10⁻⁹⁰`` in magnitude its products
-stay far above the subnormal range. The rule changes the dynamics only for entries 88 orders
-of magnitude below the iterate, which would have to grow by that factor to matter;
-``zhang2018-example3-escape`` checks that it changes no trial's success.
+(``< 2.2·10⁻³⁰⁸``), where x86 arithmetic is slower (1.5–2× on an AMD EPYC, about 10× on an
+Intel Xeon: BENCHMARKS.md). A step is cubic in ``x``, so with every stored nonzero entry at
+least ``θ = 10⁻⁹⁰`` in magnitude its products stay far above the subnormal range. For
+iterates of order one the rule touches only entries some 90 orders of magnitude smaller,
+which would have to grow by that factor to matter; ``zhang2018-example3-escape`` checks that
+it changes no trial's success.
 ``θ = 0`` (the default) is plain IEEE arithmetic, bit for bit.
 
 References
