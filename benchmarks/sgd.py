@@ -273,7 +273,7 @@ def render(e3: dict, g: dict, quick: bool) -> str:
         "(BLAS sums in a different order). BLAS single-threaded (OMP_NUM_THREADS=1) on both sides. "
         "One trial at a time is two matrix–vector passes over the 40 MB operator per gradient (memory-bandwidth "
         "bound, so it varies with the other jobs' memory traffic); the batched gradient is two GEMMs plus the "
-        "svec/smat/outer reshuffles of spurious.linalg (about a third of its time in a profile).",
+        "svec/smat/outer reshuffles of spurious.linalg (see the profile below).",
         "",
     ]
     return "\n".join(lines)

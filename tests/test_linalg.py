@@ -50,6 +50,27 @@ def test_svec_layout_upper_triangle_row_by_row():
     np.testing.assert_allclose(svec(X), [1.0, 2 * r2, 3 * r2, 4.0, 5 * r2, 6.0])
 
 
+@pytest.mark.parametrize("n", [1, 3, 40])
+def test_svec_smat_equal_their_definitions_bit_for_bit(n):
+    """svec: X_ii and √2·X_ij (i < j), row by row; smat: v_k on the diagonal, v_k·(1/√2) off it — the
+    same float operations as an explicit loop, batched or not, contiguous or not."""
+    rng = np.random.default_rng(n)
+    X = rand_sym(rng, n, (2, 3))
+    v = rng.standard_normal((2, 3, svec_dim(n)))
+    r2, ir2 = np.sqrt(2.0), 1.0 / np.sqrt(2.0)
+    sv = np.empty_like(v)
+    sm = np.empty_like(X)
+    k = 0
+    for i in range(n):
+        for j in range(i, n):
+            sv[..., k] = X[..., i, i] if i == j else X[..., i, j] * r2
+            sm[..., i, j] = sm[..., j, i] = v[..., k] if i == j else v[..., k] * ir2
+            k += 1
+    assert np.array_equal(svec(X), sv) and np.array_equal(svec(np.swapaxes(X, -1, -2)), sv)
+    assert np.array_equal(svec(X[1, 2]), sv[1, 2])
+    assert np.array_equal(smat(v), sm) and np.array_equal(smat(v[0, 1]), sm[0, 1])
+
+
 def test_svec_smat_batched():
     rng = np.random.default_rng(0)
     X = rand_sym(rng, 4, (3, 2))

@@ -35,14 +35,15 @@ def _triu(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=64)
 def _tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Flat gather tables of svec/smat for size ``n`` (the fast path)."""
+    """Flat gather tables of svec/smat for size ``n`` (the fast path: ``np.take`` along the last
+    axis, several times faster than fancy indexing; smat scales the ``N`` entries before the gather)."""
     i, j, w = _triu(n)
     flat = i * n + j  # svec(X) = X.flat[flat] * w
     pos = np.empty((n, n), dtype=np.intp)
     pos[i, j] = np.arange(i.size)
     pos[j, i] = np.arange(i.size)
-    pos = pos.ravel()  # smat(v).flat = v[pos] / w[pos]
-    winv = 1.0 / w[pos]
+    pos = pos.ravel()  # smat(v).flat = (v / w)[pos]
+    winv = 1.0 / w
     for a in (flat, pos, winv):
         a.setflags(write=False)
     return w, flat, pos, winv
@@ -69,7 +70,7 @@ def svec(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X)
     n = X.shape[-1]
     w, flat, _, _ = _tables(n)
-    return X.reshape((*X.shape[:-2], n * n))[..., flat] * w
+    return np.take(X.reshape((*X.shape[:-2], n * n)), flat, axis=-1) * w
 
 
 def smat(v: np.ndarray) -> np.ndarray:
@@ -77,7 +78,7 @@ def smat(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v)
     n = svec_order(v.shape[-1])
     _, _, pos, winv = _tables(n)
-    return (v[..., pos] * winv).reshape((*v.shape[:-1], n, n))
+    return np.take(v * winv, pos, axis=-1).reshape((*v.shape[:-1], n, n))
 
 
 def sym(X: np.ndarray) -> np.ndarray:
