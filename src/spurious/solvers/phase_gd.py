@@ -32,7 +32,7 @@ import logging
 import numpy as np
 
 from ..errors import InputError
-from ..linalg import _triu, svec_dim
+from ..linalg import _tables, _triu, svec_dim
 from .result import LocalSearchResult, Status
 
 log = logging.getLogger(__name__)
@@ -43,13 +43,10 @@ def _svec_outer(U: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray) -> n
     return (U @ np.swapaxes(U, -1, -2))[:, i, j] * w
 
 
-def _smat_times(g: np.ndarray, U: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
-    """``smat(g) @ U`` for ``g`` of shape ``(B, N)`` (the inverse of svec, as :func:`spurious.linalg.smat`)."""
-    S = np.zeros((g.shape[0], n, n), dtype=g.dtype)
-    vals = g / w.astype(g.dtype)
-    S[:, i, j] = vals
-    S[:, j, i] = vals
-    return S @ U
+def _smat_times(g: np.ndarray, U: np.ndarray, pos: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
+    """``smat(g) @ U`` for ``g`` of shape ``(B, N)`` in ``g``'s dtype (the inverse of svec, as
+    :func:`spurious.linalg.smat`; ``pos`` is its gather table)."""
+    return np.take(g / w, pos, axis=-1).reshape(g.shape[0], n, n) @ U
 
 
 def prefix_gd(
@@ -137,6 +134,7 @@ def prefix_gd(
         raise InputError(f"steps = {steps}: must be ≥ 0")
 
     i, j, w = _triu(n)
+    pos = _tables(n)[2]
     wd = w.astype(dtype)
     star = (m_star[:, i, j] * w).astype(dtype)  # svec(X*), (G, N)
     star_norm = np.linalg.norm(m_star.reshape(m_star.shape[0], -1), axis=1)
@@ -171,7 +169,7 @@ def prefix_gd(
                 R = S[:c] @ A[lo:hi].T - b[truth[act[:c]], lo:hi]
                 f[:c] += np.einsum("ij,ij->i", R, R, dtype=np.float64)
                 g[:c] += R @ A[lo:hi]
-            step = _smat_times(g, U, i, j, wd, n)  # (Ba, n, k) = A*(res) U in matrix form
+            step = _smat_times(g, U, pos, wd, n)  # (Ba, n, k) = A*(res) U in matrix form
             D = S - star[truth[act]]
             d = np.sqrt(np.einsum("ij,ij->i", D, D, dtype=np.float64))
             finite = np.isfinite(f) & np.all(np.isfinite(U.reshape(act.size, -1)), axis=1)
