@@ -20,8 +20,8 @@ import time
 import numpy as np
 
 from sgd import machine  # benchmarks/sgd.py (this script's folder is on sys.path)
-from spurious.examples import get_example
-from spurious.solvers.sgd import sgd
+from spurious.core._examples import get_example
+from spurious.solvers._sgd import sgd
 
 EX3 = dict(lr=1e-3, momentum=0.9, grad="term", seed=0, workers=1)
 THETA = 1e-90

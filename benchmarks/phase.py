@@ -6,7 +6,7 @@ Measures, in one run:
 
 1. the wall time of the full grid (n = 100, m = 100 … 2,000 step 100, r = 1 … 10,
    10 trials, random and SVD init, ≤ 1,000 GD iterations) with ``--workers`` processes,
-   one chunk per trial, through :func:`spurious.experiments.bhojanapalli2016.phase_chunk`
+   one chunk per trial, through :func:`spurious.studies.bhojanapalli2016.phase_chunk`
    (prefix-shared operator, runs of all m, r and inits batched, converged runs dropped,
    float32);
    Wall time depends on what else runs on the machine; CPU seconds summed over the chunks
@@ -38,9 +38,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 import pandas as pd
 
-from spurious.experiments import bhojanapalli2016 as B
-from spurious.linalg import svec
-from spurious.solvers.phase_gd import prefix_gd
+from spurious.core._linalg import svec
+from spurious.solvers._phase_gd import prefix_gd
+from spurious.studies import bhojanapalli2016 as B
 
 
 def _chunk(args):

@@ -39,11 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-from spurious.examples import get_example
-from spurious.operators import gaussian as gaussian_operator
-from spurious.problems import least_squares
-from spurious.rng import trial_stream
-from spurious.solvers.sgd import gaussian_init, sensing_data, sgd
+from spurious.core._examples import get_example
+from spurious.core._operators import gaussian as gaussian_operator
+from spurious.core._problems import least_squares
+from spurious.core._rng import trial_stream
+from spurious.solvers._sgd import gaussian_init, sensing_data, sgd
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -273,7 +273,7 @@ def render(e3: dict, g: dict, quick: bool) -> str:
         "(BLAS sums in a different order). BLAS single-threaded (OMP_NUM_THREADS=1) on both sides. "
         "One trial at a time is two matrix–vector passes over the 40 MB operator per gradient (memory-bandwidth "
         "bound, so it varies with the other jobs' memory traffic); the batched gradient is two GEMMs plus the "
-        "svec/smat/outer reshuffles of spurious.linalg (see the profile below).",
+        "svec/smat/outer reshuffles of spurious.core._linalg (see the profile below).",
         "",
     ]
     return "\n".join(lines)

@@ -24,8 +24,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
-from spurious.counterexample import counterexample
-from spurious.thresholds import threshold_program
+from spurious.landscape._counterexample import counterexample
+from spurious.landscape._thresholds import threshold_program
 
 
 def _timed(fn, repeat: int = 1) -> tuple[float, object]:
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     mus = [float(t) for t in args.margins.split(",") if t]
     if mus:
-        from spurious.thresholds import margin_curve
+        from spurious.landscape._thresholds import margin_curve
 
         x3, z3 = np.array([0.0, 1.0 / np.sqrt(2.0)]), np.array([1.0, 0.0])
         d = margin_curve(x3, z3, mus)

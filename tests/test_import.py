@@ -10,7 +10,7 @@ HEAVY = ("torch", "dask", "distributed", "cvxpy", "matplotlib", "numba", "pandas
 def test_import_leaves_heavy_dependencies_out():
     code = (
         "import sys\n"
-        "import spurious, spurious.problems, spurious.instances, spurious.cli, spurious.diagnostics\n"
+        "import spurious, spurious.core._problems, spurious.core._instances, spurious.cli, spurious.core._diagnostics\n"
         f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

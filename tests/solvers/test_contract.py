@@ -10,12 +10,13 @@ result does not depend on the batch it runs in, a diverging trial spoils no othe
 import numpy as np
 import pytest
 
-from spurious import operators, problems
-from spurious.solvers import init
-from spurious.solvers.gd import gd
-from spurious.solvers.perturbed import local_region, perturbed_gd
-from spurious.solvers.projected import paper_grad_scale, projected_sgd
-from spurious.solvers.result import LocalSearchResult, Status
+from spurious.core import _operators as operators
+from spurious.core import _problems as problems
+from spurious.solvers import _init as init
+from spurious.solvers._gd import gd
+from spurious.solvers._perturbed import local_region, perturbed_gd
+from spurious.solvers._projected import paper_grad_scale, projected_sgd
+from spurious.solvers._result import LocalSearchResult, Status
 
 STEPS = 300
 

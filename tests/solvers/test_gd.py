@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 
-from spurious import operators, problems
-from spurious.errors import InputError
-from spurious.solvers import init
-from spurious.solvers.gd import gd
-from spurious.solvers.result import Status
+from spurious.core import _operators as operators
+from spurious.core import _problems as problems
+from spurious.core._errors import InputError
+from spurious.solvers import _init as init
+from spurious.solvers._gd import gd
+from spurious.solvers._result import Status
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,13 @@
 import numpy as np
 import pytest
 
-from spurious import operators, problems
-from spurious.errors import InputError
-from spurious.linalg import outer, svec_dim
-from spurious.operators import RectangularOperator
-from spurious.rng import trial_stream
-from spurious.solvers import init
+from spurious.core import _operators as operators
+from spurious.core import _problems as problems
+from spurious.core._errors import InputError
+from spurious.core._linalg import outer, svec_dim
+from spurious.core._operators import RectangularOperator
+from spurious.core._rng import trial_stream
+from spurious.solvers import _init as init
 
 
 def test_gaussian_batch_equals_single_draws_bit_for_bit():

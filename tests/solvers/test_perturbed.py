@@ -3,13 +3,14 @@
 import numpy as np
 import pytest
 
-from spurious import operators, problems
-from spurious.errors import InputError
-from spurious.linalg import outer
-from spurious.solvers import init
-from spurious.solvers.gd import gd
-from spurious.solvers.perturbed import jin_parameters, local_region, perturbed_gd
-from spurious.solvers.result import Status
+from spurious.core import _operators as operators
+from spurious.core import _problems as problems
+from spurious.core._errors import InputError
+from spurious.core._linalg import outer
+from spurious.solvers import _init as init
+from spurious.solvers._gd import gd
+from spurious.solvers._perturbed import jin_parameters, local_region, perturbed_gd
+from spurious.solvers._result import Status
 
 
 def fig1a_problem():

@@ -1,11 +1,13 @@
 import numpy as np
 import pytest
 
-from spurious import operators, problems
-from spurious.errors import InputError
-from spurious.rng import trial_stream
-from spurious.solvers import init, projected
-from spurious.solvers.projected import paper_grad_scale, projected_sgd
+from spurious.core import _operators as operators
+from spurious.core import _problems as problems
+from spurious.core._errors import InputError
+from spurious.core._rng import trial_stream
+from spurious.solvers import _init as init
+from spurious.solvers import _projected as projected
+from spurious.solvers._projected import paper_grad_scale, projected_sgd
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from spurious.errors import InputError
-from spurious.examples import get_example
-from spurious.operators import gaussian as gaussian_operator
-from spurious.problems import least_squares, one_bit
+from spurious.core._errors import InputError
+from spurious.core._examples import get_example
+from spurious.core._operators import gaussian as gaussian_operator
+from spurious.core._problems import least_squares, one_bit
 from spurious.solvers import _prng
+from spurious.solvers._result import Status
+from spurious.solvers._sgd import gaussian_init, gradient_coefficient, sgd, sgd_failure_rate
 from spurious.solvers._sgd_kernels import _index, _next_u64
-from spurious.solvers.result import Status
-from spurious.solvers.sgd import gaussian_init, gradient_coefficient, sgd, sgd_failure_rate
 
 EX3 = dict(steps=1000, lr=1e-3, momentum=0.9, grad="term", tol=1e-2)  # zhang2018 §2, Fig. 1
 PAPER_FAILURE = 1.0 - 87_947 / 100_000  # 12.053 %
@@ -86,7 +86,7 @@ def test_index_is_uniform_and_gaussians_are_standard():
     ],
 )
 def test_vectorized_seedsequence_equals_numpy(seed, cell, trials):
-    from spurious.rng import trial_seeds
+    from spurious.core._rng import trial_seeds
 
     expect = trial_seeds(seed, np.asarray(trials), cell, words=4)
     assert np.array_equal(_prng.seedsequence_words(seed, cell, np.asarray(trials), 4), expect)
@@ -156,7 +156,7 @@ def test_flush_to_zero_ends_the_decay_to_subnormals(ex3, monkeypatch):
     """Example 3 near its axis x₁ = 0: x₁ contracts geometrically. Without the rule it ends as a tiny
     nonzero number; with θ = 1e-90 it becomes exactly 0 (and stays: the axis is invariant), in both
     numba kernels and the numpy backend alike, and x₂ is the same to rounding."""
-    import spurious.solvers.sgd as sgd_module
+    import spurious.solvers._sgd as sgd_module
 
     x0 = np.array([[1e-88], [0.70710678]])
     kw = dict(trials=32, steps=20_000, lr=1e-3, momentum=0.9, x0=x0, seed=4)
@@ -176,7 +176,7 @@ def test_flush_to_zero_ends_the_decay_to_subnormals(ex3, monkeypatch):
 @settings(max_examples=15)
 def test_flush_to_zero_leaves_no_entry_below_the_threshold(seed, log_theta, wide_n):
     """Property: with θ > 0 every returned entry of x is 0 or at least θ in magnitude, in both kernels."""
-    import spurious.solvers.sgd as sgd_module
+    import spurious.solvers._sgd as sgd_module
 
     op = gaussian_operator(6, 3, rng=seed)
     problem = least_squares(op, np.random.default_rng(seed).standard_normal((3, 1)))
@@ -229,7 +229,7 @@ def test_same_results_for_one_and_two_threads(ex3):
 
 
 def test_both_numba_kernels_give_the_same_bits(small, monkeypatch):
-    import spurious.solvers.sgd as sgd_module
+    import spurious.solvers._sgd as sgd_module
 
     kw = dict(trials=37, steps=300, lr=3e-4, momentum=0.9, seed=6, backend="numba")
     monkeypatch.setattr(sgd_module, "WIDE_KERNEL_N", 100)  # n = 4: lane-blocked kernel
@@ -251,7 +251,7 @@ def test_numpy_backend_matches_kernel_and_is_chunk_invariant(ex3, small):
 
 
 def test_numpy_chunks_of_trials_change_nothing(small, monkeypatch):
-    import spurious.solvers.sgd as sgd_module
+    import spurious.solvers._sgd as sgd_module
 
     kw = dict(trials=30, steps=100, lr=3e-4, momentum=0.9, seed=2, backend="numpy", record_every=50)
     whole = sgd(small, **kw)
@@ -276,7 +276,7 @@ def test_gaussian_init_and_scale(ex3):
 
 @pytest.mark.parametrize("backend, wide_n", [("numba", 8), ("numba", 1), ("numpy", 8)])
 def test_divergence_freezes_only_the_diverging_trials(small, backend, wide_n, monkeypatch):
-    import spurious.solvers.sgd as sgd_module
+    import spurious.solvers._sgd as sgd_module
 
     monkeypatch.setattr(sgd_module, "WIDE_KERNEL_N", wide_n)
     rng = np.random.default_rng(0)

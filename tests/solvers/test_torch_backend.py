@@ -5,11 +5,11 @@ import pytest
 
 pytest.importorskip("torch")
 
-from spurious.errors import InputError
-from spurious.examples import get_example
-from spurious.operators import gaussian as gaussian_operator
-from spurious.problems import least_squares
-from spurious.solvers.sgd import sgd
+from spurious.core._errors import InputError
+from spurious.core._examples import get_example
+from spurious.core._operators import gaussian as gaussian_operator
+from spurious.core._problems import least_squares
+from spurious.solvers._sgd import sgd
 
 KW = dict(steps=300, lr=1e-3, momentum=0.9, seed=3)
 
@@ -44,7 +44,7 @@ def test_flush_to_zero_like_numpy(problems):
 
 def test_chunks_of_steps_and_trajectories(problems, monkeypatch):
     """Indices move to the device in chunks of steps; the chunk size does not change the result."""
-    from spurious.solvers import torch_backend
+    from spurious.solvers import _torch_backend as torch_backend
 
     ex3, _ = problems
     ref = sgd(ex3, trials=30, backend="numba", record_every=100, **KW)

@@ -14,7 +14,7 @@ import json
 import logging
 import sys
 
-from ..errors import SpuriousError
+from spurious.core._errors import SpuriousError
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from .. import __version__
+    from spurious import __version__
 
     return __version__
 

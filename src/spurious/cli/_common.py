@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from ..validation import as_factor
+from spurious.core._errors import InputError
+from spurious.core._validation import as_factor
 
 
 def add_point_arguments(parser: argparse.ArgumentParser, name: str, what: str, required: bool = False) -> None:
@@ -55,16 +55,16 @@ def read_point(args: argparse.Namespace, name: str, n: int | None = None) -> np.
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     """``--example NAME`` or ``--instance F.npz`` (one required)."""
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--example", metavar="NAME", help="a built-in example (see spurious.examples)")
+    group.add_argument("--example", metavar="NAME", help="a built-in example (see spurious.core._examples)")
     group.add_argument("--instance", metavar="F.npz", help="an instance file (A, z, optional x, b)")
 
 
 def read_source(args: argparse.Namespace):
     """The :class:`~spurious.instances.Instance` named by ``--example`` or ``--instance``."""
     if getattr(args, "example", None):
-        from ..examples import get_example
+        from spurious.core._examples import get_example
 
         return get_example(args.example).instance
-    from ..instances import load_instance
+    from spurious.core._instances import load_instance
 
     return load_instance(args.instance)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import InputError
-from ._common import add_point_arguments, add_source_arguments, read_point, read_source
+from spurious.cli._common import add_point_arguments, add_source_arguments, read_point, read_source
+from spurious.core._errors import InputError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from ..certify import EIG_TOL, GRAD_TOL, certify
+    from spurious.landscape._certify import EIG_TOL, GRAD_TOL, certify
 
     inst = read_source(args)
     x = read_point(args, "x", n=inst.operator.n)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_point_arguments, read_point
+from spurious.cli._common import add_point_arguments, read_point
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -37,8 +37,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from ..counterexample import counterexample
-    from ..instances import save_instance
+    from spurious.core._instances import save_instance
+    from spurious.landscape._counterexample import counterexample
 
     z = read_point(args, "z")
     x = read_point(args, "x", n=z.shape[0])

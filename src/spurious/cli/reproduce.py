@@ -1,8 +1,8 @@
 """``spurious reproduce``: run a paper reproduction (or all of them) into a run directory.
 
-Parses the arguments and calls :func:`spurious.experiments.runner.run` /
+Parses the arguments and calls :func:`spurious.studies._runner.run` /
 :func:`~spurious.experiments.runner.run_all`; ``--list`` shows the registered experiments
-(:func:`spurious.experiments.registry.describe`). A progress bar is shown on a terminal,
+(:func:`spurious.studies._registry.describe`). A progress bar is shown on a terminal,
 never with ``--json`` or when stderr is not a TTY.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import InputError
+from spurious.core._errors import InputError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +30,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from ..experiments import registry, runner
+    from spurious.studies import _registry as registry
+    from spurious.studies import _runner as runner
 
     if args.list:
         return {"experiments": registry.describe()}
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> dict:
             return {"name": "all", "out": str(index.parent), "index": str(index),
                     "verdicts": [{"experiment": r.name, **v} for r in results for v in r.to_dict()["verdicts"]],
                     "runs": [r.to_dict() for r in results]}
-        return runner.run(args.name, out=args.out, **opts).to_dict()
+        return runner.reproduce(args.name, out=args.out, **opts).to_dict()
     except KeyboardInterrupt:
         print("spurious reproduce: finished chunks are kept; rerun with --resume (same --out) to finish",
               file=sys.stderr)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import InputError
-from ._common import add_source_arguments, read_source
+from spurious.cli._common import add_source_arguments, read_source
+from spurious.core._errors import InputError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from ..rip import rip_bounds
+    from spurious.landscape._rip import rip_bounds
 
     inst = read_source(args)
     if args.rank < 1:

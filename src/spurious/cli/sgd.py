@@ -1,6 +1,6 @@
 """``spurious sgd``: batched SGD with momentum (batch size one) over many trials; failure rate.
 
-Parses the arguments and calls :func:`spurious.solvers.sgd.sgd_failure_rate`. A progress
+Parses the arguments and calls :func:`spurious.solvers._sgd.sgd_failure_rate`. A progress
 bar (tqdm) is shown on a terminal, never with ``--json`` or when stdout is not a TTY.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import InputError
-from ._common import add_source_arguments, read_source
+from spurious.cli._common import add_source_arguments, read_source
+from spurious.core._errors import InputError
 
 #: Trials per chunk of the run (the progress bar advances per chunk; results do not depend on it).
 CHUNK_TRIALS = 10_000
@@ -57,7 +57,7 @@ def _progress_bar(total: int, enabled: bool):
 
 
 def run(args: argparse.Namespace) -> dict:
-    from ..solvers.sgd import sgd_failure_rate
+    from spurious.solvers._sgd import sgd_failure_rate
 
     inst = read_source(args)
     if args.trials < 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_point_arguments, read_point
+from spurious.cli._common import add_point_arguments, read_point
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +16,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from ..thresholds import thresholds
+    from spurious.landscape._thresholds import thresholds
 
     z = read_point(args, "z")
     x = read_point(args, "x", n=z.shape[0])

@@ -3,11 +3,11 @@
 Every trial ``t`` of grid cell ``c`` in a run seeded with ``seed`` owns one xoshiro256++
 generator (Blackman & Vigna 2019, "Scrambled linear pseudorandom number generators")
 whose 256-bit state is the four uint64 words ``SeedSequence(seed, spawn_key=(c, t))
-.generate_state(4)`` (:func:`spurious.rng.trial_seeds`). The numpy functions below advance
+.generate_state(4)`` (:func:`spurious.core._rng.trial_seeds`). The numpy functions below advance
 all trials of a batch at once (state as a ``(4, T)`` uint64 array); :func:`next_u64` and
 :func:`index` are the same arithmetic for one trial inside numba kernels. Both produce the
 same numbers bit for bit (tests/solvers/test_sgd.py), so every backend of
-:func:`spurious.solvers.sgd.sgd` consumes identical random numbers, whatever the batch
+:func:`spurious.sgd` consumes identical random numbers, whatever the batch
 size, chunking or number of workers.
 
 Conventions (the order in which a trial consumes its stream):
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rng import trial_seeds
+from spurious.core._rng import trial_seeds
 
 _U = np.uint64
 _MASK32 = _U(0xFFFFFFFF)
@@ -51,7 +51,7 @@ def _int_words(v: int) -> list[int]:
 def seedsequence_words(seed: int, cell: int, trials: np.ndarray, words: int = 4) -> np.ndarray:
     """``SeedSequence(seed, spawn_key=(cell, t)).generate_state(words, uint64)`` for every ``t``, vectorized.
 
-    The same numbers as :func:`spurious.rng.trial_seeds` (tested), without one Python
+    The same numbers as :func:`spurious.core._rng.trial_seeds` (tested), without one Python
     SeedSequence per trial: the hash's control flow does not depend on the data, so it runs
     on uint32 arrays over all trials at once. Needs ``0 ≤ t < 2³²`` (one word per trial index).
     Returns ``(T, words)`` uint64.
@@ -98,7 +98,7 @@ def seed_states(seed: int, trials: np.ndarray, cell: int = 0) -> np.ndarray:
     """xoshiro256++ states ``(4, T)`` uint64 of the given trial indices (DESIGN: one stream per trial).
 
     The state of trial ``t`` is ``SeedSequence(seed, spawn_key=(cell, t)).generate_state(4, uint64)``
-    (:func:`seedsequence_words`, equal to :func:`spurious.rng.trial_seeds`). An all-zero
+    (:func:`seedsequence_words`, equal to :func:`spurious.core._rng.trial_seeds`). An all-zero
     state (probability 2⁻²⁵⁶) would be a fixed point; it is replaced by the splitmix64
     expansion of the trial index.
     """

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from . import _prng
+from spurious.solvers import _prng
 
 #: Trials per block (measured: 16 beats 8 and 32 on this machine, benchmarks/sgd.py).
 LANES = 16

@@ -1,0 +1,125 @@
+"""Instance files: a sensing operator, a ground truth and optionally a candidate point.
+
+Format (DESIGN): an ``.npz`` with ``A`` (m × n × n), ``z`` (n × r), optional ``x``
+(n × r) and ``b`` (m), ``format`` (integer version, currently 1) and ``scaling`` (the
+objective's convention, see :data:`spurious.core._losses.SCALINGS`). Other 0-d entries
+(strings or numbers, e.g. the factorization a generator used) are kept as metadata;
+anything else is ignored. Files are data from strangers: they are read with
+``allow_pickle=False`` and every array's dtype, shape and finiteness is checked.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from spurious.core._errors import InputError, InstanceFileError
+from spurious.core._operators import DEFAULT_MAX_BYTES, SensingOperator, from_matrices
+from spurious.core._problems import SymmetricProblem, least_squares
+from spurious.core._validation import as_factor, as_real_array, check_bytes
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """A matrix-sensing instance ``f(x) = s‖A(xxᵀ) − b‖²`` with ground truth ``z zᵀ``."""
+
+    operator: SensingOperator
+    z: np.ndarray
+    x: np.ndarray | None = None
+    b: np.ndarray | None = None
+    scaling: str = "plain"
+    metadata: dict[str, object] = field(default_factory=dict)
+
+    def problem(self, r: int | None = None) -> SymmetricProblem:
+        """The least-squares problem of this instance (search rank ``r``, default that of ``x`` or ``z``)."""
+        if r is None:
+            r = (self.x if self.x is not None else self.z).shape[1]
+        return least_squares(self.operator, self.z, r=r, b=self.b, scaling=self.scaling)
+
+
+def save_instance(path: str | os.PathLike, inst: Instance, max_bytes: float = DEFAULT_MAX_BYTES) -> Path:
+    """Write ``inst`` to ``path`` (atomically); refuse if the dense ``A`` exceeds ``max_bytes``."""
+    op = inst.operator
+    check_bytes(8.0 * op.m * op.n * op.n, f"writing {op.m} dense {op.n}×{op.n} matrices", max_bytes)
+    arrays: dict[str, object] = {
+        "A": op.matrices(max_bytes=max_bytes),
+        "z": inst.z,
+        "format": np.int64(FORMAT_VERSION),
+        "scaling": np.str_(inst.scaling),
+    }
+    if inst.x is not None:
+        arrays["x"] = inst.x
+    if inst.b is not None:
+        arrays["b"] = inst.b
+    for k, v in inst.metadata.items():
+        if k in arrays or k in ("x", "b"):
+            raise InputError(f"metadata key {k!r}: reserved for the instance's own arrays")
+        arrays[k] = np.str_(v) if isinstance(v, str) else np.asarray(v)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+    return path
+
+
+def _format_version(path: Path, value: np.ndarray) -> int:
+    """The file's ``format`` entry as an integer (a string, an array or NaN is refused)."""
+    v = np.asarray(value)
+    if v.ndim != 0 or v.dtype.kind not in "iuf" or not np.isfinite(v) or v != np.floor(v):
+        raise InstanceFileError(f"{path}: 'format' must be an integer version, got {v.tolist()!r}")
+    return int(v)
+
+
+def load_instance(path: str | os.PathLike) -> Instance:
+    """Read and validate an instance file; raises :class:`InstanceFileError` naming the problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise InstanceFileError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            contents = {k: data[k] for k in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise InstanceFileError(f"{path}: not a readable .npz file ({exc})") from None
+    if "A" not in contents:
+        raise InstanceFileError(f"{path}: no array 'A' (the m×n×n measurement matrices)")
+    try:
+        fmt = _format_version(path, contents.get("format", np.int64(FORMAT_VERSION)))
+        if fmt > FORMAT_VERSION:
+            raise InstanceFileError(f"{path}: format {fmt} is newer than this version ({FORMAT_VERSION})")
+        for key in ("A", "z", "x", "b"):
+            if key in contents and contents[key].dtype.kind not in "fiu":
+                raise InstanceFileError(f"{path}: '{key}' has non-numeric dtype {contents[key].dtype}")
+        A = as_real_array(contents["A"], f"{path}: A", ndim=3)
+        op = from_matrices(A, label=path.name)
+        if "z" not in contents:
+            raise InstanceFileError(f"{path}: no array 'z' (the n×r ground-truth factor)")
+        z = as_factor(contents["z"], f"{path}: z", n=op.n)
+        x = as_factor(contents["x"], f"{path}: x", n=op.n) if "x" in contents else None
+        b = None
+        if "b" in contents:
+            b = as_real_array(contents["b"], f"{path}: b", ndim=1)
+            if b.shape[0] != op.m:
+                raise InstanceFileError(f"{path}: b has length {b.shape[0]}, expected m = {op.m}")
+        scaling = str(contents["scaling"]) if "scaling" in contents else "plain"
+    except InstanceFileError:
+        raise
+    except InputError as exc:
+        msg = str(exc)  # errors from as_* name the file already; from_matrices's do not
+        raise InstanceFileError(msg if msg.startswith(f"{path}:") else f"{path}: {msg}") from None
+    meta = {
+        k: (v.item() if v.dtype.kind != "U" else str(v))
+        for k, v in contents.items()
+        if k not in ("A", "z", "x", "b", "format", "scaling") and v.ndim == 0 and v.dtype.kind in "biufU"
+    }
+    inst = Instance(op, z, x, b, scaling, meta)
+    try:
+        inst.problem()
+    except InputError as exc:
+        raise InstanceFileError(f"{path}: {exc}") from None
+    return inst

@@ -1,0 +1,393 @@
+"""Certificates of candidate points of ``g(x) = f(x xᵀ)``: first/second order, spurious, local minimum.
+
+Words (DESIGN): a **second-order point** has ``∇g = 0`` and ``∇²g ⪰ 0`` (what zhang2018 §2
+calls a "local minimum"); it is **spurious** when ``x xᵀ ≠ M*``. A **local minimum** is a
+stronger, separate claim: :func:`certify` says True only when the Hessian is positive
+definite off the rotation-symmetry directions ``{xW : W skew}`` (a strict certificate);
+for a degenerate second-order point it follows the zero-curvature directions to third and
+fourth order along curves ``x + t v + t² w`` and searches for a descent witness by
+multi-start local minimization of ``g`` on small spheres around ``x``; it then says False
+(with the witness, a nearby point of smaller ``g``, re-evaluated directly) or None
+(undecided).
+
+Example 3 of zhang2018 is the standard degenerate case: ``x = (0, 1/√2)`` has ``∇g = 0``
+and ``∇²g = diag(0, 8)``, yet ``g = 3/2 − 4a⁴`` along ``(a, √(½ − a²))``.
+
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from spurious.core._errors import InputError
+from spurious.core._linalg import orthogonal_complement, rotation_directions, unvec, vec
+from spurious.core._problems import SymmetricProblem
+from spurious.core._rng import RNGLike, as_generator
+from spurious.core._validation import check_bytes
+
+log = logging.getLogger(__name__)
+
+#: Default relative tolerances (see :func:`certify`).
+GRAD_TOL = 1e-7
+EIG_TOL = 1e-7
+#: Largest explicit Hessian (and its construction) :func:`certify` builds, in bytes.
+MAX_HESSIAN_BYTES = 2e9
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What is true of a point ``x`` of a :class:`~spurious.problems.SymmetricProblem`.
+
+    Attributes
+    ----------
+    f : float
+        ``g(x)``.
+    grad_norm : float
+        ``‖∇g(x)‖_F``.
+    hess_eigs : (nr − symmetry_dim,) array
+        Eigenvalues of ``∇²g(x)`` restricted to the orthogonal complement of the rotation
+        directions ``{xW : W skew}``, ascending.
+    hess_min_eig : float
+        ``hess_eigs[0]``.
+    symmetry_dim : int
+        Dimension of the rotation directions removed (``r(r−1)/2`` for full column rank).
+    first_order, second_order : bool
+        ``grad_norm ≤ grad_tol_abs`` and, in addition, ``hess_min_eig ≥ −eig_tol_abs``.
+    strict : bool
+        First order and ``hess_min_eig > eig_tol_abs``.
+    spurious : bool
+        Second order and ``distance > dist_tol_abs``.
+    local_min : bool or None
+        True only with a strict certificate; False exactly when a witness of smaller ``g``
+        was found (along ``−∇g``, a negative-curvature direction, a higher-order curve or
+        by the sphere search); None when undecided.
+    witness : (n, r) array or None
+        A nearby point with ``g(witness) < g(x)``, evaluated directly.
+    witness_f : float or None
+    witness_distance : float or None
+        ``‖witness − x‖_F``.
+    distance : float
+        ``‖x xᵀ − M*‖_F``.
+    method : str
+        How ``local_min`` was decided: ``"strict"``, ``"gradient"``, ``"negative-curvature"``,
+        ``"third-order"``, ``"fourth-order"``, ``"sphere-search"``, ``"undecided"`` or ``"skipped"``.
+    null_dim : int
+        Number of (numerically) zero-curvature directions off the symmetry.
+    scale : float
+        ``‖∇²g(x)‖₂`` (1 if zero), the scale the relative tolerances refer to.
+    grad_tol, eig_tol : float
+        The relative tolerances used; ``grad_tol_abs = grad_tol·scale·max(‖x‖_F, 1)``,
+        ``eig_tol_abs = eig_tol·scale``.
+    grad_tol_abs, eig_tol_abs, dist_tol_abs : float
+    """
+
+    f: float
+    grad_norm: float
+    hess_eigs: np.ndarray = field(repr=False)
+    hess_min_eig: float
+    symmetry_dim: int
+    first_order: bool
+    second_order: bool
+    strict: bool
+    spurious: bool
+    local_min: bool | None
+    witness: np.ndarray | None = field(repr=False)
+    witness_f: float | None
+    witness_distance: float | None
+    distance: float
+    method: str
+    null_dim: int
+    scale: float
+    grad_tol: float
+    eig_tol: float
+    grad_tol_abs: float
+    eig_tol_abs: float
+    dist_tol_abs: float
+
+    @property
+    def certified(self) -> bool:
+        """True when ``local_min`` is decided (True or False)."""
+        return self.local_min is not None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-able summary (the CLI contract keys first)."""
+        return {
+            "f": self.f,
+            "grad_norm": self.grad_norm,
+            "hess_min_eig": self.hess_min_eig,
+            "second_order": self.second_order,
+            "spurious": self.spurious,
+            "local_min": self.local_min,
+            "witness": None if self.witness is None else self.witness.tolist(),
+            "distance": self.distance,
+            "witness_f": self.witness_f,
+            "witness_distance": self.witness_distance,
+            "hess_eigs": self.hess_eigs.tolist(),
+            "symmetry_dim": self.symmetry_dim,
+            "first_order": self.first_order,
+            "strict": self.strict,
+            "method": self.method,
+            "null_dim": self.null_dim,
+            "grad_tol_abs": self.grad_tol_abs,
+            "eig_tol_abs": self.eig_tol_abs,
+        }
+
+
+def check_point(problem: SymmetricProblem, x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1 and problem.r == 1:
+        x = x[:, None]
+    if x.shape != (problem.n, problem.r):
+        raise InputError(f"x: shape {x.shape}, expected ({problem.n}, {problem.r})")
+    if not np.all(np.isfinite(x)):
+        raise InputError("x: contains NaN or inf")
+    return x
+
+
+def _value(problem: SymmetricProblem, x: np.ndarray) -> float:
+    return float(problem.value(x))
+
+
+def _f_margin(f0: float, scale: float, xnorm: float) -> float:
+    """Decrease below which a difference of ``g`` values is rounding (not evidence)."""
+    return 1e3 * np.finfo(float).eps * max(abs(f0), scale * max(xnorm, 1.0) ** 2, 1e-300)
+
+
+def _line_witness(problem, x, d, slope, f0, margin, tmax):
+    """Armijo step ``x + t d`` (``t`` halving from ``tmax``): ``g < f0 − max(½ t·slope, margin)``.
+
+    ``slope = −⟨∇g, d⟩ > 0``; falls back to any decrease beyond ``margin``.
+    """
+    t = tmax
+    fallback = None
+    for _ in range(80):
+        y = x + t * d
+        fy = _value(problem, y)
+        if fy < f0 - max(0.5 * t * slope, margin):
+            return y, fy
+        if fallback is None and fy < f0 - margin:
+            fallback = (y, fy)
+        t *= 0.5
+    return fallback
+
+
+def _curve_witness(problem, x, v, w, f0, margin, tmax):
+    """Point on ``x + t v + t² w`` (``t`` of either sign, halving from ``tmax``) with smaller ``g``."""
+    found = None
+    for sgn in (1.0, -1.0):
+        t = tmax
+        for _ in range(40):
+            y = x + sgn * t * v + t * t * w
+            fy = _value(problem, y)
+            if fy < f0 - margin and (found is None or fy < found[1]):
+                found = (y, fy)
+            t *= 0.5
+    return found
+
+
+def _higher_order(problem, x, V, H, f0, margin, scale, rng, tmax, budget):
+    """Third/fourth-order test along zero-curvature directions (columns of ``V``, vec coords).
+
+    For a unit null direction ``v``: ``g(x + tv) = g + t³ T(v,v,v)/6 + O(t⁴)``; if the
+    cubic term vanishes, the best curve ``x + tv + t²w`` has quartic coefficient
+    ``Q(v,v,v,v)/24 − ⅛ T(v,v,·)ᵀ H⁺ T(v,v,·)`` with ``w = −½ H⁺ T(v,v,·)``. ``T`` and ``Q``
+    come from central differences of Hessian-vector products; any proposed witness is
+    re-evaluated directly. With more than ``budget`` null directions only ``4·budget``
+    random combinations of them are tried.
+    """
+    n, r = x.shape
+    k = V.shape[1]
+    dirs = [V[:, i] for i in range(k)] if k <= budget else []
+    if k > 1:
+        C = rng.standard_normal((k, min(4 * k, 4 * budget)))
+        dirs += list((V @ C / np.linalg.norm(C, axis=0)).T)
+    Hp = np.linalg.pinv(H, rcond=1e-8, hermitian=True)
+    h = 1e-3 * max(float(np.linalg.norm(x)), 1.0)
+    for v in dirs:
+        vm = unvec(v, n, r)
+
+        def hv(s, vm=vm):
+            return vec(problem.hvp(x + s * vm, vm))
+
+        Tvv = (hv(h) - hv(-h)) / (2 * h)  # T(v, v, ·)
+        cubic = float(Tvv @ v)
+        if abs(cubic) > 1e-4 * scale:
+            found = _curve_witness(problem, x, vm, np.zeros_like(vm), f0, margin, tmax)
+            if found is not None:
+                return found, "third-order"
+        quart = float((hv(h) - 2 * hv(0.0) + hv(-h)) @ v) / (h * h)  # Q(v, v, v, v)
+        wv = -0.5 * Hp @ Tvv
+        coef = quart / 24 - 0.125 * float(Tvv @ Hp @ Tvv)
+        if coef < -1e-6 * scale:
+            found = _curve_witness(problem, x, vm, unvec(wv, n, r), f0, margin, tmax)
+            if found is not None:
+                return found, "fourth-order"
+    return None, None
+
+
+def _sphere_search(problem, x, f0, margin, rng, starts, radii, V):
+    """Multi-start minimization of ``g`` on spheres ``‖y − x‖_F = ρ`` (scipy L-BFGS-B)."""
+    import scipy.optimize
+
+    n, r = x.shape
+    k = V.shape[1]
+    if k <= starts:
+        inits = [V[:, i] for i in range(k)] + [-V[:, i] for i in range(k)]
+    else:  # random combinations of the zero-curvature directions
+        inits = list((V @ rng.standard_normal((k, 2 * starts))).T)
+    inits += list(rng.standard_normal((starts, n * r)))
+    best = None
+    for rho in radii:
+        for d0 in inits:
+
+            def fun(d, rho=rho):
+                nd = float(np.linalg.norm(d))
+                dh = d / nd
+                y = x + rho * unvec(dh, n, r)
+                gy = vec(problem.gradient(y))
+                gd = rho / nd * (gy - dh * (dh @ gy))
+                return _value(problem, y), gd
+
+            res = scipy.optimize.minimize(fun, d0, jac=True, method="L-BFGS-B", options={"maxiter": 200})
+            d = res.x / np.linalg.norm(res.x)
+            y = x + rho * unvec(d, n, r)
+            fy = _value(problem, y)
+            if fy < f0 - margin and (best is None or fy < best[1]):
+                best = (y, fy)
+        if best is not None:
+            return best
+    return None
+
+
+def certify(
+    problem: SymmetricProblem,
+    x: np.ndarray,
+    *,
+    grad_tol: float = GRAD_TOL,
+    eig_tol: float = EIG_TOL,
+    decide: bool = True,
+    starts: int = 8,
+    radii: tuple[float, ...] = (1e-1, 3e-2, 1e-2),
+    rng: RNGLike = None,
+) -> Certificate:
+    """Certify a point: gradient, Hessian off the symmetry, second order, spurious, local minimum.
+
+    Parameters
+    ----------
+    problem : SymmetricProblem
+        Any symmetric problem (least squares, 1-bit, lifted asymmetric).
+    x : (n, r) array
+    grad_tol : float
+        Relative: first order when ``‖∇g‖_F ≤ grad_tol · s · max(‖x‖_F, 1)`` with
+        ``s = ‖∇²g(x)‖₂`` (1 if zero).
+    eig_tol : float
+        Relative: second order when ``λ_min ≥ −eig_tol · s`` off the symmetry directions;
+        strict when ``λ_min > eig_tol · s``. Eigenvalues in ``[−eig_tol·s, 1e-6·s]``
+        count as zero curvature for the higher-order test.
+    decide : bool
+        Decide degenerate second-order points (higher-order test, sphere search). When
+        False they get ``local_min = None`` (method ``"skipped"``).
+    starts : int
+        Random starts of the sphere search, plus ± each zero-curvature direction (or
+        ``2·starts`` random combinations of them when there are more than ``starts``);
+        also caps the directions of the higher-order test at ``4·starts`` combinations.
+    radii : tuple of float
+        Sphere radii, relative to ``max(‖x‖_F, 1)``.
+    rng : Generator, int or None
+
+    Returns
+    -------
+    Certificate
+
+    Notes
+    -----
+    ``∇²g = 2 M(H)`` for least squares (zhang2018 eq. (6)–(8), DESIGN). A positive definite
+    Hessian off the rotation directions at a point with (numerically) zero gradient is the
+    classical sufficient condition for a strict local minimum (modulo the symmetry orbit
+    ``xQ``); it is the only case reported True. A witness proves ``local_min = False``
+    whatever the tolerances.
+    """
+    if not isinstance(problem, SymmetricProblem):
+        raise InputError(f"problem: expected a SymmetricProblem, got {type(problem).__name__} (use .lifted())")
+    for name, val in (("grad_tol", grad_tol), ("eig_tol", eig_tol)):
+        if not (np.isfinite(val) and val >= 0):
+            raise InputError(f"{name} = {val}: must be finite and ≥ 0")
+    x = check_point(problem, x)
+    g = as_generator(rng)
+    n, r = x.shape
+    check_bytes(8.0 * n * r * (n * r + n * n), f"the explicit {n * r}×{n * r} Hessian", MAX_HESSIAN_BYTES)
+    xnorm = float(np.linalg.norm(x))
+    f0 = _value(problem, x)
+    grad = problem.gradient(x)
+    grad_norm = float(np.linalg.norm(grad))
+    H = problem.hessian(x)
+    full = np.linalg.eigvalsh(H)
+    scale = float(max(abs(full[0]), abs(full[-1])))
+    scale = scale if scale > 0 else 1.0
+    Q = rotation_directions(x)
+    P = orthogonal_complement(Q, n * r)
+    lam, W = np.linalg.eigh(P.T @ H @ P)
+    hess_min = float(lam[0]) if lam.size else float("inf")
+    g_abs = grad_tol * scale * max(xnorm, 1.0)
+    e_abs = eig_tol * scale
+    distance = float(problem.distance(x))
+    d_abs = 1e-6 * max(float(np.linalg.norm(problem.m_star)), 1.0)
+    first = grad_norm <= g_abs
+    second = first and hess_min >= -e_abs
+    strict = first and hess_min > e_abs
+    spurious = second and distance > d_abs
+    null = (lam >= -e_abs) & (lam <= max(e_abs, 1e-6 * scale))
+    V = P @ W[:, null]
+    margin = _f_margin(f0, scale, xnorm)
+    tmax = 0.1 * max(xnorm, 1.0)
+
+    witness = None
+    if not first:
+        method = "gradient"
+        witness = _line_witness(problem, x, -grad / grad_norm, grad_norm, f0, margin, tmax)
+        local_min = False if witness is not None else None
+    elif hess_min < -e_abs:
+        method = "negative-curvature"
+        v = unvec(P @ W[:, 0], n, r)
+        witness = _curve_witness(problem, x, v, np.zeros_like(v), f0, margin, tmax)
+        local_min = False if witness is not None else None
+    elif strict:
+        local_min, method = True, "strict"
+    elif not decide:
+        local_min, method = None, "skipped"
+    else:
+        witness, method = _higher_order(problem, x, V, H, f0, margin, scale, g, tmax, starts)
+        if witness is None:
+            rs = tuple(rho * max(xnorm, 1.0) for rho in radii)
+            witness = _sphere_search(problem, x, f0, margin, g, starts, rs, V)
+            method = "sphere-search" if witness is not None else "undecided"
+        local_min = False if witness is not None else None
+    wx, wf = (None, None) if witness is None else witness
+    log.debug("certify: f=%g |grad|=%g lam_min=%g method=%s", f0, grad_norm, hess_min, method)
+    return Certificate(
+        f=f0,
+        grad_norm=grad_norm,
+        hess_eigs=lam,
+        hess_min_eig=hess_min,
+        symmetry_dim=int(Q.shape[1]),
+        first_order=bool(first),
+        second_order=bool(second),
+        strict=bool(strict),
+        spurious=bool(spurious),
+        local_min=local_min,
+        witness=wx,
+        witness_f=None if wf is None else float(wf),
+        witness_distance=None if wx is None else float(np.linalg.norm(wx - x)),
+        distance=distance,
+        method=method,
+        null_dim=int(np.count_nonzero(null)),
+        scale=scale,
+        grad_tol=float(grad_tol),
+        eig_tol=float(eig_tol),
+        grad_tol_abs=float(g_abs),
+        eig_tol_abs=float(e_abs),
+        dist_tol_abs=float(d_abs),
+    )

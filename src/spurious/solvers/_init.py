@@ -1,0 +1,148 @@
+"""Initial points for batched local search: Gaussian, uniform on a sphere, spectral (SVD), γ-mix.
+
+Random initializations draw trial ``t`` from its own stream
+:func:`spurious.trial_stream` ``(seed, first_trial + t, cell)`` (DESIGN conventions),
+so a batch of 1000 equals 1000 single draws bit for bit, whatever the chunking.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spurious.core._errors import InputError
+from spurious.core._losses import QuadraticLoss
+from spurious.core._operators import RectangularOperator, SensingOperator
+from spurious.core._rng import trial_stream
+
+
+def _check_shape(n: int, r: int, trials: int) -> None:
+    for name, v in (("n", n), ("r", r), ("trials", trials)):
+        if int(v) != v or v < 1:
+            raise InputError(f"{name} = {v}: must be an integer ≥ 1")
+    if r > n:
+        raise InputError(f"r = {r}: must satisfy r ≤ n = {n}")
+
+
+def gaussian(n: int, r: int, trials: int, *, seed: int, cell: int = 0, scale: float = 1.0,
+             first_trial: int = 0) -> np.ndarray:
+    """i.i.d. ``N(0, scale²)`` entries, one ``n × r`` point per trial.
+
+    The "standard Gaussian" initialization of zhang2018 §5 (Example 3) and of bi2021's
+    numerical illustration ("the initial point is generated in the same way" as the ground truth).
+
+    Parameters
+    ----------
+    n, r : shape of each point
+    trials : number of trials ``T``
+    seed, cell : trial ``t`` uses ``trial_stream(seed, first_trial + t, cell)``
+    scale : standard deviation of the entries
+    first_trial : index of the first trial (for chunked runs)
+
+    Returns
+    -------
+    (T, n, r) array
+    """
+    _check_shape(n, r, trials)
+    out = np.empty((trials, n, r))
+    for t in range(trials):
+        out[t] = trial_stream(seed, first_trial + t, cell).standard_normal((n, r))
+    return scale * out if scale != 1.0 else out
+
+
+def uniform_sphere(n: int, r: int, trials: int, radius: float, seed: int, cell: int = 0,
+                   first_trial: int = 0) -> np.ndarray:
+    """Points uniformly distributed on the sphere ``‖U‖_F = radius`` of ``R^{n×r}``.
+
+    The start of bhojanapalli2016 Thm 3.3 ("a random point uniformly distributed on
+    ``‖U‖_F = b``"): a standard Gaussian ``n × r`` matrix divided by its Frobenius norm.
+
+    Returns
+    -------
+    (T, n, r) array
+    """
+    _check_shape(n, r, trials)
+    radius = float(radius)
+    if not np.isfinite(radius) or radius < 0:
+        raise InputError(f"radius = {radius}: must be finite and ≥ 0")
+    g = gaussian(n, r, trials, seed=seed, cell=cell, first_trial=first_trial)
+    return radius * g / np.sqrt(np.sum(g * g, axis=(1, 2)))[:, None, None]
+
+
+def mix(gamma: float, w: np.ndarray, x_loc: np.ndarray) -> np.ndarray:
+    """``x₀ = γ w + (1 − γ) x_loc`` (zhang2018 Fig. 2): ``γ = 0`` starts at the spurious point.
+
+    Parameters
+    ----------
+    gamma : float (or array broadcasting against the points, e.g. shape (T, 1, 1))
+    w : (..., n, r) array, typically random points (:func:`gaussian`)
+    x_loc : (n, r) or (..., n, r) array, typically the spurious local minimum
+
+    Returns
+    -------
+    array of the broadcast shape
+    """
+    gamma = np.asarray(gamma, dtype=np.float64)
+    if not np.all(np.isfinite(gamma)):
+        raise InputError(f"gamma = {gamma}: must be finite")
+    w = np.asarray(w, dtype=np.float64)
+    x_loc = np.asarray(x_loc, dtype=np.float64)
+    if w.shape[-2:] != x_loc.shape[-2:]:
+        raise InputError(f"w: shape {w.shape} does not match x_loc: shape {x_loc.shape}")
+    return gamma * w + (1.0 - gamma) * x_loc
+
+
+def spectral(problem, trials: int = 1, *, r: int | None = None) -> np.ndarray:
+    """Spectral ("SVD") initialization from the measurements (bhojanapalli2016 Fig. 1, after [15]).
+
+    Symmetric least squares: ``x₀ = V_r Λ_r^{1/2}`` from the top-``r`` eigenpairs of
+
+    ``M̂ = A*(b) / c``,  ``c = ‖A‖_F² / N`` (``A`` the ``m × N`` svec matrix, ``N = n(n+1)/2``),
+
+    with negative eigenvalues clipped to 0. Asymmetric least squares (stacked ``X = [U; V]``):
+    ``U₀ = P_r Σ_r^{1/2}``, ``V₀ = Q_r Σ_r^{1/2}`` from the top-``r`` SVD of ``A*(b)/c``,
+    ``c = ‖A‖_F² / (n1 n2)``.
+
+    Notes
+    -----
+    The scaling makes ``M̂`` an estimate of ``M*`` itself, for any ensemble and any
+    objective scaling (plain, ½, 1/m): if ``E[AᵀA] = c I`` (isotropic measurements) then
+    ``E[A*(A(M))] = c M``, and ``‖A‖_F²/N`` is the unbiased estimate of ``c``. For i.i.d.
+    standard Gaussian ``A_i`` (:func:`spurious.operators.gaussian`) ``c = m`` in expectation,
+    which is the usual ``A*(y)/m``; for GOE matrices (:func:`spurious.operators.symmetric_gaussian`)
+    ``c = 2m``. The objective's scaling does not enter: the minimizer ``M*`` is the same.
+    The point is deterministic; ``trials`` copies are returned.
+
+    Parameters
+    ----------
+    problem : SymmetricProblem or AsymmetricProblem with a :class:`~spurious.losses.QuadraticLoss`
+    trials : number of copies ``T``
+    r : rank (default ``problem.r``)
+
+    Returns
+    -------
+    (T, n, r) array
+    """
+    loss = getattr(problem, "loss", None)
+    if not isinstance(loss, QuadraticLoss):
+        raise InputError("spectral: needs a least-squares problem (QuadraticLoss with an operator)")
+    r = problem.r if r is None else int(r)
+    if int(trials) != trials or trials < 1:
+        raise InputError(f"trials = {trials}: must be an integer ≥ 1")
+    op = loss.operator
+    A = op.matrix
+    M_hat = op.adjoint(loss.b) * (A.shape[1] / float(np.sum(A * A)))
+    if isinstance(op, SensingOperator):
+        if not 1 <= r <= op.n:
+            raise InputError(f"r = {r}: must satisfy 1 ≤ r ≤ n = {op.n}")
+        lam, V = np.linalg.eigh(0.5 * (M_hat + M_hat.T))
+        lam, V = lam[::-1][:r], V[:, ::-1][:, :r]
+        x = V * np.sqrt(np.clip(lam, 0.0, None))
+    elif isinstance(op, RectangularOperator):
+        if not 1 <= r <= min(op.shape):
+            raise InputError(f"r = {r}: must satisfy 1 ≤ r ≤ min{op.shape}")
+        P, s, Qt = np.linalg.svd(M_hat, full_matrices=False)
+        root = np.sqrt(s[:r])
+        x = np.concatenate([P[:, :r] * root, Qt[:r].T * root], axis=0)
+    else:
+        raise InputError(f"spectral: unsupported operator type {type(op).__name__}")
+    return np.repeat(x[None], int(trials), axis=0)

@@ -1,0 +1,168 @@
+"""Where chunks run: in-process, on local processes, or on an existing Dask cluster.
+
+Every backend runs the same top-level task, :func:`run_chunk_task`, and hands each finished
+chunk to a callback in the calling thread, in whatever order chunks finish; the runner
+writes it to disk at once. Results do not depend on the backend or the number of workers:
+chunk keys are fixed by the parameters and every trial draws from its own stream.
+
+* ``workers == 1``: in the calling process, in chunk order.
+* ``workers > 1``: a :class:`concurrent.futures.ProcessPoolExecutor` with the ``spawn``
+  context; the workers start with BLAS, OpenMP and numba single-threaded
+  (:data:`THREAD_ENV`), so ``workers`` processes use ``workers`` cores, and they ignore
+  SIGINT (Ctrl-C stops the parent, which cancels the queue and ends them).
+* ``scheduler="tcp://HOST:PORT"``: :mod:`dask.distributed` (imported lazily) submits one task
+  per chunk to an existing cluster. Start its workers with ``--nthreads 1`` and the
+  variables of :data:`THREAD_ENV`, and make the experiment's module importable there
+  (``PYTHONPATH``); a lost worker's chunk is re-run by Dask (same seed, same rows).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from spurious.core._errors import InputError, SolverError
+
+log = logging.getLogger(__name__)
+
+#: environment of worker processes: one thread each for BLAS, OpenMP and numba
+THREAD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkOutcome:
+    """A finished chunk: its index in the experiment's chunk list, its rows, and where/how long it ran."""
+
+    index: int
+    frame: Any  # pandas.DataFrame
+    host: str
+    pid: int
+    started: float  # Unix time
+    seconds: float
+
+
+def run_chunk_task(run_chunk: Callable, params: dict, chunk: Any, seed: int, index: int) -> ChunkOutcome:
+    """Run one chunk (on whichever process or worker holds it) and time it."""
+    import pandas as pd
+
+    started = time.time()
+    t0 = time.perf_counter()
+    frame = run_chunk(params, chunk, seed)
+    if not isinstance(frame, pd.DataFrame):
+        raise SolverError(f"chunk {chunk!r}: run_chunk returned {type(frame).__name__}, expected a pandas DataFrame")
+    return ChunkOutcome(index, frame.reset_index(drop=True), socket.gethostname(), os.getpid(), started,
+                        time.perf_counter() - t0)
+
+
+def _worker_init() -> None:
+    os.environ.update(THREAD_ENV)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _environ(extra: dict[str, str]) -> Iterator[None]:
+    """Set ``extra`` in ``os.environ`` (inherited by processes spawned meanwhile); restore on exit."""
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def default_workers() -> int:
+    """``os.cpu_count()`` (at least 1)."""
+    return max(1, os.cpu_count() or 1)
+
+
+def execute(
+    tasks: Sequence[tuple[int, Any]],
+    *,
+    run_chunk: Callable,
+    params: dict,
+    seed: int,
+    on_done: Callable[[ChunkOutcome], None],
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> None:
+    """Run ``run_chunk(params, chunk, seed)`` for every ``(index, chunk)`` of ``tasks``; call ``on_done`` per chunk.
+
+    ``on_done`` runs in the calling thread as each chunk finishes. An exception in a chunk,
+    or a KeyboardInterrupt, cancels the chunks not yet started and propagates; the chunks
+    already handed to ``on_done`` stay done.
+    """
+    if scheduler is not None:
+        return _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler)
+    workers = default_workers() if workers is None else int(workers)
+    if workers < 1:
+        raise InputError(f"workers = {workers}: expected at least 1")
+    if workers == 1 or len(tasks) <= 1:
+        for index, chunk in tasks:
+            on_done(run_chunk_task(run_chunk, params, chunk, seed, index))
+        return None
+    return _execute_pool(tasks, run_chunk, params, seed, on_done, min(workers, len(tasks)))
+
+
+def _execute_pool(tasks, run_chunk, params, seed, on_done, workers) -> None:
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    with _environ(THREAD_ENV):
+        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_worker_init)
+        pending = {pool.submit(run_chunk_task, run_chunk, params, chunk, seed, index) for index, chunk in tasks}
+    ok = False
+    try:
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                on_done(fut.result())
+        ok = True
+    finally:
+        if ok:
+            pool.shutdown(wait=True)
+        else:
+            procs = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:  # chunks still running are abandoned: their results would not be written
+                p.terminate()
+            for p in procs:
+                p.join(timeout=10)
+
+
+def _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler) -> None:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise InputError("--scheduler needs dask.distributed: pip install 'spurious[dist]'") from exc
+    try:
+        client = Client(scheduler, timeout=30, set_as_default=False)
+    except OSError as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from exc
+    futures = []
+    try:
+        with client.as_current():
+            futures = [client.submit(run_chunk_task, run_chunk, params, chunk, seed, index, pure=False,
+                                     key=f"spurious-chunk-{index}-{time.time_ns()}") for index, chunk in tasks]
+            for fut in as_completed(futures):
+                on_done(fut.result())
+    finally:
+        for fut in futures:
+            if not fut.done():
+                fut.cancel()
+        client.close()

@@ -1,0 +1,297 @@
+"""Run an experiment into a run directory: chunks saved as they finish, resume, reports.
+
+Run directory layout (``runs/NAME`` by default)::
+
+    manifest.json      experiment, parameters, seed, quick, chunk keys, versions, git commit,
+                       experiment fields (gradient convention ...), per-chunk host/pid/timings,
+                       sessions, status, verdicts
+    chunks/            chunk-00000.parquet ... one file per finished chunk, written atomically
+    results.parquet    every chunk's rows, concatenated in chunk order (results only)
+    figures/*.png
+    summary.md         quantity | paper | ours | tolerance | verdict, and notes
+
+A directory holding a run of other parameters, seed or chunks is refused; one holding the
+same run is refused unless ``resume=True``, which runs only the chunks without a file and
+so gives exactly the results of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spurious.core._errors import InputError, SolverError
+from spurious.studies._execution import ChunkOutcome, default_workers, execute
+from spurious.studies._registry import Experiment, Verdict, describe, get_experiment
+from spurious.studies._report import atomic_write_text, verdict_rows, write_index, write_summary
+
+log = logging.getLogger(__name__)
+
+#: manifest fields that identify a run: a directory holding other values is refused
+IDENTITY = ("experiment", "parameters", "seed", "quick", "chunks")
+
+#: distributions whose versions go to the manifest (read from metadata, never imported)
+DEPENDENCIES = ("spurious", "numpy", "scipy", "numba", "cvxpy", "clarabel", "pandas", "pyarrow", "matplotlib",
+                "tqdm", "dask", "distributed", "torch")
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """What a run produced.
+
+    Attributes
+    ----------
+    name : str
+    out : Path, the run directory
+    verdicts : tuple of :class:`Verdict`
+    figures : tuple of str, figure paths
+    summary, manifest, results : Path
+    chunks_run, chunks_reused : int, chunks computed by this call / found on disk
+    """
+
+    name: str
+    out: Path
+    verdicts: tuple[Verdict, ...]
+    figures: tuple[str, ...]
+    summary: Path
+    manifest: Path
+    results: Path
+    chunks_run: int
+    chunks_reused: int
+
+    def to_dict(self) -> dict:
+        """JSON-able: ``name``, ``out``, ``verdicts`` (the CLI's keys), and where everything landed."""
+        return {"name": self.name, "out": str(self.out), "verdicts": verdict_rows(self.verdicts),
+                "summary": str(self.summary), "figures": list(self.figures), "results": str(self.results),
+                "manifest": str(self.manifest), "chunks_run": self.chunks_run, "chunks_reused": self.chunks_reused}
+
+
+def _jsonable(obj: Any, what: str) -> Any:
+    try:
+        return json.loads(json.dumps(obj, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what} is not JSON-able: {exc}") from exc
+
+
+def versions() -> dict[str, str | None]:
+    """Python, platform and the installed versions of :data:`DEPENDENCIES` (None where absent)."""
+    from importlib import metadata
+
+    out: dict[str, str | None] = {"python": platform.python_version(), "platform": platform.platform()}
+    for dist in DEPENDENCIES:
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def git_commit() -> str | None:
+    """The commit of the source checkout (``-dirty`` when modified), or None outside a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=5)
+        return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def chunk_path(out: Path, index: int) -> Path:
+    return out / "chunks" / f"chunk-{index:05d}.parquet"
+
+
+def _write_parquet(frame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2, allow_nan=False) + "\n")
+
+
+def _check_out(out: Path, identity: dict, resume: bool) -> dict | None:
+    """The existing manifest when ``out`` holds this very run and ``resume``; None for a fresh directory."""
+    mpath = out / "manifest.json"
+    if not mpath.exists():
+        if out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
+            raise InputError(f"--out {out}: the directory is not empty and holds no run (no manifest.json); "
+                             "choose an empty or new directory")
+        return None
+    try:
+        old = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--out {out}: unreadable manifest.json ({exc}); choose another directory") from exc
+    differ = [k for k in IDENTITY if old.get(k) != identity[k]]
+    if differ:
+        raise InputError(f"--out {out} holds a run of {old.get('experiment')!r} with different "
+                         f"{', '.join(differ)}; runs are never mixed: choose another --out (or delete it)")
+    if not resume:
+        raise InputError(f"--out {out} already holds this run ({old.get('status', 'unknown')}); "
+                         "pass --resume to finish or re-report it, or choose an empty --out")
+    return old
+
+
+def _progress_bar(total: int, initial: int, enabled: bool, name: str):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="chunk", desc=name, file=sys.stderr, dynamic_ncols=True)
+
+
+def reproduce(
+    experiment: str | Experiment,
+    *,
+    out: str | Path | None = None,
+    quick: bool = False,
+    seed: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = False,
+) -> RunResult:
+    """Run ``experiment`` (a name or an :class:`Experiment`) into the run directory ``out``.
+
+    Parameters
+    ----------
+    experiment : str or Experiment
+    out : path, optional
+        Run directory; default ``runs/NAME``.
+    quick : bool
+        The small faithful version (``params(quick=True)``).
+    seed : int
+        Seed of every trial stream (``SeedSequence(seed, spawn_key=(cell, trial))``).
+    workers : int, optional
+        Local processes (default ``os.cpu_count()``; 1 runs in this process).
+    scheduler : str, optional
+        ``tcp://HOST:PORT`` of an existing Dask scheduler; replaces local processes.
+    resume : bool
+        Finish the run already in ``out`` (same parameters and seed): only chunks without a file run.
+    progress : bool
+        Show a tqdm bar on stderr: chunks done, trials/s (result rows per second: trials or cells), ETA.
+
+    Returns
+    -------
+    RunResult
+
+    Notes
+    -----
+    Local workers are started with the ``spawn`` method, which re-imports the calling script:
+    a script that calls ``run(..., workers=K)`` with ``K > 1`` must do so under
+    ``if __name__ == "__main__":`` (the CLI needs nothing).
+    """
+    import pandas as pd
+
+    exp = get_experiment(experiment) if isinstance(experiment, str) else experiment
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(f"seed = {seed!r}: expected a non-negative integer")
+    params = _jsonable(exp.params(bool(quick)), f"{exp.name}: parameters")
+    chunks = _jsonable(list(exp.chunks(params)), f"{exp.name}: chunk keys")
+    if not chunks:
+        raise InputError(f"{exp.name}: the parameters give no chunks")
+    if len({json.dumps(c, sort_keys=True) for c in chunks}) != len(chunks):
+        raise InputError(f"{exp.name}: chunk keys are not distinct")
+    out = Path(out) if out is not None else Path("runs") / exp.name
+    identity = {"experiment": exp.name, "parameters": params, "seed": int(seed), "quick": bool(quick),
+                "chunks": chunks}
+    old = _check_out(out, identity, resume)
+    (out / "chunks").mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(exist_ok=True)
+    for stale in (out / "chunks").glob(".*.tmp"):
+        stale.unlink()
+
+    session = {"started": time.time(), "host": socket.gethostname(), "pid": os.getpid(),
+               "workers": None if scheduler else (workers or default_workers()), "scheduler": scheduler}
+    manifest = {
+        **identity,
+        "description": exp.description,
+        "citation": exp.citation,
+        "experiment_fields": _jsonable(exp.manifest(params) if exp.manifest else {}, f"{exp.name}: manifest fields"),
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "status": "running",
+        "sessions": [*(old or {}).get("sessions", []), session],
+        "chunk_runs": dict((old or {}).get("chunk_runs", {})),
+    }
+    done = [i for i in range(len(chunks)) if chunk_path(out, i).exists()]
+    pending = [(i, chunks[i]) for i in range(len(chunks)) if not chunk_path(out, i).exists()]
+    manifest["chunk_runs"] = {k: v for k, v in manifest["chunk_runs"].items() if int(k) in set(done)}
+    _write_manifest(out, manifest)
+    log.info("%s: %d chunks, %d on disk, %d to run", exp.name, len(chunks), len(done), len(pending))
+
+    bar = _progress_bar(len(chunks), len(done), progress and bool(pending), exp.name)
+    t_start = time.perf_counter()
+    rows = 0
+
+    def on_done(res: ChunkOutcome) -> None:
+        nonlocal rows
+        _write_parquet(res.frame, chunk_path(out, res.index))
+        manifest["chunk_runs"][str(res.index)] = {"chunk": chunks[res.index], "host": res.host, "pid": res.pid,
+                                                  "started": res.started, "seconds": res.seconds,
+                                                  "rows": len(res.frame)}
+        _write_manifest(out, manifest)
+        rows += len(res.frame)
+        if bar is not None:
+            bar.set_postfix_str(f"{rows / max(time.perf_counter() - t_start, 1e-9):.3g} trials/s")
+            bar.update(1)
+
+    try:
+        execute(pending, run_chunk=exp.run_chunk, params=params, seed=int(seed), on_done=on_done,
+                workers=workers, scheduler=scheduler)
+    except BaseException:
+        manifest["status"] = "interrupted"
+        _write_manifest(out, manifest)
+        n = sum(chunk_path(out, i).exists() for i in range(len(chunks)))
+        log.warning("%s interrupted: %d of %d chunks on disk in %s; rerun with --resume to finish",
+                    exp.name, n, len(chunks), out)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    session["seconds"] = time.perf_counter() - t_start
+
+    frame = pd.concat([pd.read_parquet(chunk_path(out, i)) for i in range(len(chunks))], ignore_index=True)
+    _write_parquet(frame, out / "results.parquet")
+    verdicts = tuple(exp.summarize(params, frame, out / "figures"))
+    if not all(isinstance(v, Verdict) for v in verdicts):
+        raise SolverError(f"{exp.name}: summarize must return Verdict objects")
+    figures = tuple(str(p) for p in sorted((out / "figures").glob("*.png")))
+    manifest["status"] = "complete"
+    manifest["finished"] = time.time()
+    manifest["verdicts"] = verdict_rows(verdicts)
+    _write_manifest(out, manifest)
+    summary = write_summary(out, manifest, verdicts, figures)
+    return RunResult(exp.name, out, verdicts, figures, summary, out / "manifest.json", out / "results.parquet",
+                     len(pending), len(done))
+
+
+def run_all(
+    *,
+    out: str | Path | None = None,
+    names: Sequence[str] | None = None,
+    **kwargs,
+) -> tuple[list[RunResult], Path]:
+    """Run every registered experiment (or ``names``) into ``out/NAME`` and write ``out/index.html``.
+
+    Keywords go to :func:`reproduce`. Returns the results and the path of ``index.html``.
+    """
+    root = Path(out) if out is not None else Path("runs")
+    chosen = [d["name"] for d in describe()] if names is None else list(names)
+    results = [reproduce(name, out=root / name, **kwargs) for name in chosen]
+    index = write_index(root / "index.html", [{**r.to_dict(), "out": r.out} for r in results])
+    return results, index

@@ -1,0 +1,140 @@
+import json
+
+import numpy as np
+import pytest
+from cli_helpers import assert_user_error, run
+
+from spurious.cli import main
+from spurious.core._examples import get_example
+from spurious.core._instances import save_instance
+
+
+@pytest.fixture
+def ex3_file(tmp_path):
+    return save_instance(tmp_path / "ex3.npz", get_example("zhang2018-example3").instance)
+
+
+def test_certify_example_json(capsys):
+    code, out, _ = run(capsys, "certify", "--example", "zhang2018-example3", "--json")
+    assert code == 0
+    d = json.loads(out)
+    for key in ("f", "grad_norm", "hess_min_eig", "second_order", "spurious", "local_min", "witness"):
+        assert key in d
+    assert d["f"] == pytest.approx(1.5)
+    assert d["second_order"] is True and d["spurious"] is True and d["local_min"] is False
+    assert np.asarray(d["witness"]).shape == (2, 1)
+
+
+def test_certify_human_text(capsys):
+    code, out, _ = run(capsys, "certify", "--example", "bhojanapalli2016-example1-corrected")
+    assert code == 0
+    assert "local minimum     True" in out and "strict" in out
+
+
+def test_certify_instance_with_x_override(capsys, ex3_file, tmp_path):
+    code, out, _ = run(capsys, "certify", "--instance", str(ex3_file), "--x", "1,0", "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["f"] == pytest.approx(0.0, abs=1e-14) and d["local_min"] is True and d["spurious"] is False
+    np.save(tmp_path / "x.npy", np.array([[0.0], [0.7071067811865476]]))
+    code, out, _ = run(capsys, "certify", "--instance", str(ex3_file), "--x-file", str(tmp_path / "x.npy"), "--json")
+    assert code == 0 and json.loads(out)["spurious"] is True
+
+
+def test_certify_rank2_point_from_file(capsys, tmp_path):
+    inst = get_example("bhojanapalli2016-example2").instance
+    path = save_instance(tmp_path / "ex2.npz", inst)
+    np.save(tmp_path / "x.npy", inst.x)
+    code, out, _ = run(capsys, "certify", "--instance", str(path), "--x-file", str(tmp_path / "x.npy"), "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["second_order"] is False and d["local_min"] is False
+
+
+def test_rip_json(capsys, ex3_file):
+    code, out, _ = run(capsys, "rip", "--instance", str(ex3_file), "--rank", "2", "--samples", "200", "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["lower"] == pytest.approx(0.5) and d["upper"] == pytest.approx(0.5) and d["method"] == "exact"
+    code, out, _ = run(
+        capsys, "rip", "--example", "zhang2018-example3", "--rank", "1", "--samples", "200", "--seed", "3", "--json"
+    )
+    d = json.loads(out)
+    assert code == 0 and d["lower"] <= d["upper"] and d["method"] == "adversarial"
+    code, out, _ = run(capsys, "rip", "--example", "zhang2018-example3", "--rank", "1", "--samples", "100")
+    assert code == 0 and "δ_K" in out
+
+
+# ---------------------------------------------------------------- bad input: exit 2, one line naming the input
+
+
+def test_missing_file(capsys, tmp_path):
+    missing = str(tmp_path / "nope.npz")
+    code, _, err = run(capsys, "certify", "--instance", missing)
+    assert_user_error(code, err, "nope.npz", "no such file")
+    code, _, err = run(capsys, "rip", "--instance", missing, "--rank", "2")
+    assert_user_error(code, err, "nope.npz")
+    code, _, err = run(capsys, "certify", "--example", "zhang2018-example3", "--x-file", str(tmp_path / "x.npy"))
+    assert_user_error(code, err, "--x-file", "x.npy")
+
+
+def test_npz_without_A(capsys, tmp_path):
+    path = tmp_path / "noA.npz"
+    np.savez(path, z=np.ones((2, 1)))
+    for argv in (["certify", "--instance", str(path)], ["rip", "--instance", str(path), "--rank", "1"]):
+        code, _, err = run(capsys, *argv)
+        assert_user_error(code, err, "noA.npz", "'A'")
+
+
+def test_nan_in_instance_and_point(capsys, tmp_path):
+    A = get_example("zhang2018-example3").instance.operator.matrices().copy()
+    A[0, 0, 0] = np.nan
+    path = tmp_path / "nan.npz"
+    np.savez(path, A=A, z=np.array([[1.0], [0.0]]), x=np.array([[0.0], [0.7]]))
+    code, _, err = run(capsys, "certify", "--instance", str(path))
+    assert_user_error(code, err, "nan.npz", "NaN")
+    code, _, err = run(capsys, "certify", "--example", "zhang2018-example3", "--x", "nan,1")
+    assert_user_error(code, err, "--x", "NaN")
+
+
+def test_wrong_x_shape(capsys):
+    code, _, err = run(capsys, "certify", "--example", "zhang2018-example3", "--x", "1,2,3")
+    assert_user_error(code, err, "--x", "expected n = 2")
+
+
+def test_r_greater_than_n(capsys, tmp_path):
+    np.save(tmp_path / "wide.npy", np.ones((2, 3)))
+    code, _, err = run(capsys, "certify", "--example", "zhang2018-example3", "--x-file", str(tmp_path / "wide.npy"))
+    assert_user_error(code, err, "--x-file", "exceeds n")
+
+
+def test_unknown_example(capsys):
+    code, _, err = run(capsys, "certify", "--example", "no-such-example")
+    assert_user_error(code, err, "no-such-example", "zhang2018-example3")
+    code, _, err = run(capsys, "rip", "--example", "no-such-example", "--rank", "1")
+    assert_user_error(code, err, "no-such-example")
+
+
+def test_instance_without_x_and_no_x_given(capsys, tmp_path):
+    inst = get_example("zhang2018-example3").instance
+    path = tmp_path / "nox.npz"
+    np.savez(path, A=inst.operator.matrices(), z=inst.z)
+    code, _, err = run(capsys, "certify", "--instance", str(path))
+    assert_user_error(code, err, "nox.npz", "--x")
+
+
+def test_bad_rank_and_samples(capsys):
+    code, _, err = run(capsys, "rip", "--example", "zhang2018-example3", "--rank", "0")
+    assert_user_error(code, err, "--rank")
+    code, _, err = run(capsys, "rip", "--example", "zhang2018-example3", "--rank", "1", "--samples", "-5")
+    assert_user_error(code, err, "--samples")
+
+
+def test_argparse_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["rip", "--example", "zhang2018-example3"])  # --rank missing
+    assert e.value.code == 2
+    with pytest.raises(SystemExit) as e:
+        main(["certify"])  # no source
+    assert e.value.code == 2
+    capsys.readouterr()

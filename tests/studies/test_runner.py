@@ -1,0 +1,134 @@
+"""Runner: the run directory, determinism across workers, refusals, resume of a complete run, index.html."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spurious.core._errors import InputError
+from spurious.studies import _registry as registry
+from spurious.studies import _runner as runner
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture
+def toy(monkeypatch):
+    monkeypatch.syspath_prepend(str(HERE))
+    monkeypatch.setenv(registry.PLUGIN_ENV, "toy_experiment")
+    return registry.get_experiment("toy")
+
+
+def test_run_directory(toy, tmp_path):
+    res = runner.reproduce("toy", out=tmp_path / "run", quick=True, seed=3, workers=1)
+    out = tmp_path / "run"
+    assert res.out == out and res.chunks_run == 12 and res.chunks_reused == 0
+    assert sorted(p.name for p in (out / "chunks").iterdir()) == [f"chunk-{i:05d}.parquet" for i in range(12)]
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["experiment"] == "toy" and m["seed"] == 3 and m["quick"] is True and m["status"] == "complete"
+    assert m["parameters"] == toy.params(True) and m["chunks"] == toy.chunks(toy.params(True))
+    assert m["experiment_fields"] == {"grad": "none"}
+    assert m["versions"]["numpy"] and m["versions"]["python"]
+    assert set(m["chunk_runs"]) == {str(i) for i in range(12)}
+    assert all({"host", "pid", "seconds", "started", "rows"} <= set(v) for v in m["chunk_runs"].values())
+    assert [v["verdict"] for v in m["verdicts"]] == ["match", "match"]
+    df = pd.read_parquet(out / "results.parquet")
+    assert len(df) == 96 and list(df.columns) == ["cell", "trial", "value", "hit"]  # results only
+    assert (out / "figures" / "toy-hist.png").stat().st_size > 1000
+    assert res.figures == (str(out / "figures" / "toy-hist.png"),)
+    summary = (out / "summary.md").read_text()
+    assert "| quantity | paper | ours | tolerance | verdict |" in summary
+    assert "a toy \\| with a pipe" not in summary.split("## Notes")[0]  # notes go below the table
+    assert "hit rate" in summary and "![toy-hist](figures/toy-hist.png)" in summary
+    assert res.to_dict()["verdicts"][0]["quantity"] == "hit rate"
+
+
+def test_workers_do_not_change_results(toy, tmp_path):
+    runner.reproduce("toy", out=tmp_path / "w1", quick=True, workers=1)
+    runner.reproduce("toy", out=tmp_path / "w2", quick=True, workers=2)
+    a = pd.read_parquet(tmp_path / "w1" / "results.parquet")
+    b = pd.read_parquet(tmp_path / "w2" / "results.parquet")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert (tmp_path / "w1" / "results.parquet").read_bytes() == (tmp_path / "w2" / "results.parquet").read_bytes()
+    m2 = json.loads((tmp_path / "w2" / "manifest.json").read_text())
+    assert m2["sessions"][-1]["workers"] == 2
+
+
+def test_refusals(toy, tmp_path):
+    out = tmp_path / "run"
+    runner.reproduce("toy", out=out, quick=True, seed=1, workers=1)
+    with pytest.raises(InputError, match="different seed"):
+        runner.reproduce("toy", out=out, quick=True, seed=2, workers=1)
+    with pytest.raises(InputError, match="different parameters, quick, chunks"):
+        runner.reproduce("toy", out=out, quick=False, seed=1, workers=1, resume=True)
+    with pytest.raises(InputError, match="--resume"):
+        runner.reproduce("toy", out=out, quick=True, seed=1, workers=1)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="holds no run"):
+        runner.reproduce("toy", out=tmp_path / "other", quick=True, workers=1)
+    with pytest.raises(InputError, match="seed"):
+        runner.reproduce("toy", out=tmp_path / "neg", quick=True, seed=-1)
+    with pytest.raises(InputError, match="workers"):
+        runner.reproduce("toy", out=tmp_path / "w0", quick=True, workers=0)
+    # resuming a complete run re-reports it from the chunks on disk
+    before = (out / "results.parquet").read_bytes()
+    res = runner.reproduce("toy", out=out, quick=True, seed=1, workers=1, resume=True)
+    assert res.chunks_run == 0 and res.chunks_reused == 12
+    assert (out / "results.parquet").read_bytes() == before
+    assert len(json.loads((out / "manifest.json").read_text())["sessions"]) == 2
+
+
+def test_failing_chunk_keeps_finished_chunks(toy, tmp_path, monkeypatch):
+    import dataclasses
+
+    def boom(params, chunk, seed):
+        if chunk["block"] == 2:
+            raise RuntimeError("chunk failed")
+        return toy.run_chunk(params, chunk, seed)
+
+    bad = dataclasses.replace(toy, run_chunk=boom)
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="chunk failed"):
+        runner.reproduce(bad, out=out, quick=True, workers=1)
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    assert len(list((out / "chunks").glob("*.parquet"))) == 2
+    res = runner.reproduce("toy", out=out, quick=True, workers=1, resume=True)
+    assert res.chunks_reused == 2 and res.chunks_run == 10
+    ref = runner.reproduce("toy", out=tmp_path / "ref", quick=True, workers=1)
+    pd.testing.assert_frame_equal(pd.read_parquet(res.results), pd.read_parquet(ref.results), check_exact=True)
+
+
+def test_run_all_writes_index(toy, tmp_path):
+    results, index = runner.run_all(out=tmp_path, names=["toy"], quick=True, workers=1)
+    assert [r.name for r in results] == ["toy"] and index == tmp_path / "index.html"
+    html = index.read_text()
+    assert "<img src='toy/figures/toy-hist.png'" in html and "hit rate" in html and "class='match'" in html
+
+
+def test_pool_workers_are_single_threaded(toy):
+    import os
+
+    import toy_experiment
+
+    from spurious.studies._execution import THREAD_ENV, execute
+
+    before = {k: os.environ.get(k) for k in THREAD_ENV}
+    got = []
+    execute([(i, i) for i in range(4)], run_chunk=toy_experiment.thread_env_chunk, params={}, seed=0,
+            on_done=got.append, workers=2)
+    assert sorted(o.index for o in got) == [0, 1, 2, 3]
+    for o in got:
+        row = o.frame.iloc[0]
+        assert all(row[k] == v for k, v in THREAD_ENV.items()) and row.numba_threads == 1
+        assert row.pid != os.getpid() and o.pid == row.pid
+    assert {k: os.environ.get(k) for k in THREAD_ENV} == before  # the parent's environment is restored
+
+
+def test_progress_bar_on_stderr(toy, tmp_path, capsys):
+    runner.reproduce("toy", out=tmp_path / "p", quick=True, workers=1, progress=True)
+    err = capsys.readouterr().err
+    assert "12/12" in err and "trials/s" in err
