@@ -132,3 +132,32 @@ def test_progress_bar_on_stderr(toy, tmp_path, capsys):
     runner.reproduce("toy", out=tmp_path / "p", quick=True, workers=1, progress=True)
     err = capsys.readouterr().err
     assert "12/12" in err and "trials/s" in err
+
+
+@pytest.mark.parametrize("damage", ["swap", "truncate", "garbage", "empty", "unrecorded"])
+def test_resume_recomputes_a_damaged_chunk(toy, tmp_path, damage):
+    """A chunk file is used only when the manifest recorded its key and SHA-256; others are recomputed."""
+    out = tmp_path / "run"
+    runner.reproduce("toy", out=out, quick=True, seed=4, workers=1)
+    before = pd.read_parquet(out / "results.parquet")
+    c3, c5 = runner.chunk_path(out, 3), runner.chunk_path(out, 5)
+    if damage == "swap":
+        c3.write_bytes(c5.read_bytes())
+    elif damage == "truncate":
+        c3.write_bytes(c3.read_bytes()[:50])
+    elif damage == "garbage":
+        c3.write_bytes(bytes(range(256)) * 4)
+    elif damage == "empty":
+        c3.write_bytes(b"")
+    else:
+        m = json.loads((out / "manifest.json").read_text())
+        del m["chunk_runs"]["3"]
+        (out / "manifest.json").write_text(json.dumps(m))
+    res = runner.reproduce("toy", out=out, quick=True, seed=4, workers=1, resume=True)
+    assert res.chunks_run == 1 and res.chunks_reused == 11
+    after = pd.read_parquet(out / "results.parquet")
+    pd.testing.assert_frame_equal(after, before)
+    assert after.trial[after.cell == 0].is_unique
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "complete"
+    assert m["chunk_runs"]["3"]["sha256"] == runner.file_sha256(c3)

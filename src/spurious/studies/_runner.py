@@ -11,8 +11,11 @@ Run directory layout (``runs/NAME`` by default)::
     summary.md         quantity | paper | ours | tolerance | verdict, and notes
 
 A directory holding a run of other parameters, seed or chunks is refused; one holding the
-same run is refused unless ``resume=True``, which runs only the chunks without a file and
-so gives exactly the results of an uninterrupted run.
+same run is refused unless ``resume=True``, which runs only the chunks without a verified
+file and so gives exactly the results of an uninterrupted run. A chunk file is verified when
+``manifest.json`` recorded it under the same chunk key with the same SHA-256 of its bytes; any
+other chunk file (corrupt, truncated, swapped with another chunk, unrecorded) is removed and
+computed again, never used.
 """
 
 from __future__ import annotations
@@ -112,6 +115,35 @@ def git_commit() -> str | None:
 
 def chunk_path(out: Path, index: int) -> Path:
     return out / "chunks" / f"chunk-{index:05d}.parquet"
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _verified_chunk(out: Path, index: int, chunk: Any, record: dict | None) -> bool:
+    """Whether chunk ``index`` on disk is the one the manifest recorded (same key, same SHA-256).
+
+    A chunk file that is missing, has no record (written just before an interruption), was
+    recorded for another key, or whose bytes differ (truncated, corrupt, a copy of another
+    chunk) is not used: it is removed, with a warning, and computed again.
+    """
+    path = chunk_path(out, index)
+    if not path.exists():
+        return False
+    if record is not None and record.get("chunk") == chunk and record.get("sha256") == file_sha256(path):
+        return True
+    why = "has no record in manifest.json" if record is None else "does not match its SHA-256 in manifest.json"
+    log.warning("%s %s: computing it again", path, why)
+    path.unlink()
+    return False
 
 
 def _write_parquet(frame, path: Path) -> None:
@@ -228,8 +260,8 @@ def reproduce(
         "sessions": [*(old or {}).get("sessions", []), session],
         "chunk_runs": dict((old or {}).get("chunk_runs", {})),
     }
-    done = [i for i in range(len(chunks)) if chunk_path(out, i).exists()]
-    pending = [(i, chunks[i]) for i in range(len(chunks)) if not chunk_path(out, i).exists()]
+    done = [i for i in range(len(chunks)) if _verified_chunk(out, i, chunks[i], manifest["chunk_runs"].get(str(i)))]
+    pending = [(i, chunks[i]) for i in range(len(chunks)) if i not in set(done)]
     manifest["chunk_runs"] = {k: v for k, v in manifest["chunk_runs"].items() if int(k) in set(done)}
     _write_manifest(out, manifest)
     log.info("%s: %d chunks, %d on disk, %d to run", exp.name, len(chunks), len(done), len(pending))
@@ -240,10 +272,11 @@ def reproduce(
 
     def on_done(res: ChunkOutcome) -> None:
         nonlocal rows
-        _write_parquet(res.frame, chunk_path(out, res.index))
+        path = chunk_path(out, res.index)
+        _write_parquet(res.frame, path)
         manifest["chunk_runs"][str(res.index)] = {"chunk": chunks[res.index], "host": res.host, "pid": res.pid,
                                                   "started": res.started, "seconds": res.seconds,
-                                                  "rows": len(res.frame)}
+                                                  "rows": len(res.frame), "sha256": file_sha256(path)}
         _write_manifest(out, manifest)
         rows += len(res.frame)
         if bar is not None:
