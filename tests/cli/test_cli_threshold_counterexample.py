@@ -124,3 +124,16 @@ def test_too_large_refused(capsys, tmp_path):
         capsys, "counterexample", "--x-file", str(tmp_path / "x.npy"), "--z-file", str(tmp_path / "z.npy")
     )
     assert_user_error(code, err, "GB")
+
+
+@pytest.mark.parametrize("text", ["1,,2", ",1", "1,", "1,2,"])
+def test_empty_vector_entry_is_an_error(capsys, text):
+    code, _, err = run(capsys, "threshold", "--x", text, "--z", "1,0,0")
+    assert_user_error(code, err, "--x", "empty entry")
+
+
+def test_negative_vector_after_option(capsys):
+    code, out, _ = run(capsys, "threshold", "--x", "-0.5,0.3", "--z", "1,0", "--json")
+    assert code == 0
+    code2, out2, _ = run(capsys, "threshold", "--x=-0.5,0.3", "--z", "1,0", "--json")
+    assert out == out2 and json.loads(out)["delta_foc"] > 0

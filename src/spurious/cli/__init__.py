@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     if chosen is not None:
         sub_action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         _module(chosen).configure(sub_action.choices[chosen])
+        from spurious.cli._common import attach_vector_values
+
+        argv = attach_vector_values(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     mod = _module(args._module)

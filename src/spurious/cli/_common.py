@@ -14,18 +14,43 @@ from spurious.core._validation import as_factor
 def add_point_arguments(parser: argparse.ArgumentParser, name: str, what: str, required: bool = False) -> None:
     """``--NAME v1,v2,...`` (rank 1, full precision) or ``--NAME-file F.npy`` (any rank)."""
     group = parser.add_mutually_exclusive_group(required=required)
+    VECTOR_OPTIONS.add(f"--{name}")
     group.add_argument(f"--{name}", metavar="V1,V2,...", help=f"{what}: comma-separated vector (rank 1)")
     group.add_argument(f"--{name}-file", metavar="F.npy", help=f"{what}: .npy file, n×r")
 
 
 def parse_vector(text: str, name: str) -> np.ndarray:
+    """A comma-separated vector as an ``n × 1`` factor; an empty entry (``1,,2``) is an error."""
+    entries = text.replace(" ", "").split(",")
+    if entries == [""]:
+        raise InputError(f"--{name}: empty vector")
+    if "" in entries:
+        raise InputError(f"--{name}: empty entry in {text!r} (entry {entries.index('') + 1})")
     try:
-        values = [float(t) for t in text.replace(" ", "").split(",") if t != ""]
+        values = [float(t) for t in entries]
     except ValueError:
         raise InputError(f"--{name}: not a comma-separated list of numbers: {text!r}") from None
-    if not values:
-        raise InputError(f"--{name}: empty vector")
     return np.array(values)[:, None]
+
+
+#: options that take a vector: a value after them that starts with ``-`` is a negative number
+VECTOR_OPTIONS: set[str] = set()
+
+
+def attach_vector_values(argv: list[str]) -> list[str]:
+    """``--x -1,0`` → ``--x=-1,0``, so that argparse does not read a negative vector as an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else ""
+        if tok in VECTOR_OPTIONS and len(nxt) > 1 and nxt[0] == "-" and (nxt[1].isdigit() or nxt[1] == "."):
+            out.append(f"{tok}={nxt}")
+            i += 2
+        else:
+            out.append(tok)
+            i += 1
+    return out
 
 
 def load_npy(path: str, name: str) -> np.ndarray:
