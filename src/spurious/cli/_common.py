@@ -54,14 +54,16 @@ def attach_vector_values(argv: list[str]) -> list[str]:
 
 
 def load_npy(path: str, name: str) -> np.ndarray:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"--{name}-file: {path}: no such file")
+    from spurious.core._arrayfiles import read_arrays
+
     try:
-        arr = np.load(p, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"--{name}-file: {path}: not a readable .npy array ({exc})") from None
-    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "fiu":
+        arrays = read_arrays(Path(path))
+    except InputError as exc:
+        raise InputError(f"--{name}-file: {exc}") from None
+    if list(arrays) != [""]:
+        raise InputError(f"--{name}-file: {path}: an .npz archive, expected one .npy array")
+    arr = arrays[""]
+    if arr.dtype.kind not in "fiu":
         raise InputError(f"--{name}-file: {path}: expected a numeric array")
     return arr
 

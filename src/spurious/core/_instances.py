@@ -11,13 +11,13 @@ anything else is ignored. Files are data from strangers: they are read with
 from __future__ import annotations
 
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from spurious.core._errors import InputError, InstanceFileError
+from spurious.core._arrayfiles import read_arrays
+from spurious.core._errors import InputError, InstanceFileError, TooLargeError
 from spurious.core._operators import DEFAULT_MAX_BYTES, SensingOperator, from_matrices
 from spurious.core._problems import SymmetricProblem, least_squares
 from spurious.core._validation import as_factor, as_real_array, check_bytes
@@ -76,16 +76,22 @@ def _format_version(path: Path, value: np.ndarray) -> int:
     return int(v)
 
 
-def load_instance(path: str | os.PathLike) -> Instance:
-    """Read and validate an instance file; raises :class:`InstanceFileError` naming the problem."""
+def load_instance(path: str | os.PathLike, *, max_bytes: float | None = None) -> Instance:
+    """Read and validate an instance file; raises :class:`InstanceFileError` naming the problem.
+
+    The arrays' declared sizes are checked before anything is read
+    (:func:`spurious.core._arrayfiles.read_arrays`: ``max_bytes``, default 2 GB or
+    ``$SPURIOUS_MAX_FILE_BYTES``); a file over the limit raises :class:`TooLargeError`.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise InstanceFileError(f"{path}: no such file")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            contents = {k: data[k] for k in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InstanceFileError(f"{path}: not a readable .npz file ({exc})") from None
+        contents = read_arrays(path, max_bytes=max_bytes)
+    except TooLargeError:
+        raise
+    except InputError as exc:
+        raise InstanceFileError(str(exc)) from None
+    if list(contents) == [""]:
+        raise InstanceFileError(f"{path}: an .npy array, not an .npz instance file")
     if "A" not in contents:
         raise InstanceFileError(f"{path}: no array 'A' (the m×n×n measurement matrices)")
     try:
