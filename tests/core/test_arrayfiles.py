@@ -23,7 +23,7 @@ def test_huge_declared_npy_is_refused_before_reading(tmp_path):
     path = tmp_path / "x.npy"
     path.write_bytes(_npy_bytes((10**6, 10**6)))  # 8 TB declared, a few bytes on disk
     assert declared_arrays(path) == {"": ((10**6, 10**6), np.dtype("<f8"))}
-    with pytest.raises(TooLargeError, match="8 TB.*SPURIOUS_MAX_FILE_BYTES"):
+    with pytest.raises(TooLargeError, match=r"8 TB.*SPURIOUS_MAX_FILE_BYTES"):
         read_arrays(path)
 
 
@@ -62,7 +62,7 @@ def test_pickled_array_is_refused(tmp_path):
 def test_not_an_array_file(tmp_path, content):
     path = tmp_path / "f.npz"
     path.write_bytes(content)
-    with pytest.raises(InputError, match="f.npz: not an .npz"):
+    with pytest.raises(InputError, match=r"f\.npz: not an \.npz"):
         read_arrays(path)
 
 
@@ -70,7 +70,7 @@ def test_npy_renamed_npz_is_named(tmp_path):
     path = tmp_path / "x.npz"
     with open(path, "wb") as f:
         np.save(f, np.ones((3, 3)))
-    with pytest.raises(InstanceFileError, match="an .npy array, not an .npz instance file"):
+    with pytest.raises(InstanceFileError, match=r"an \.npy array, not an \.npz instance file"):
         load_instance(path)
 
 

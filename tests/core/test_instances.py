@@ -103,7 +103,7 @@ def test_missing_file(tmp_path):
 def test_not_an_npz(tmp_path):
     path = tmp_path / "junk.npz"
     path.write_bytes(b"this is not a zip file")
-    with pytest.raises(InstanceFileError, match=r"junk\.npz: not an .npz or .npy file"):
+    with pytest.raises(InstanceFileError, match=r"junk\.npz: not an \.npz or \.npy file"):
         load_instance(path)
 
 
