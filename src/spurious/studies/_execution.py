@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import socket
 import time
@@ -145,22 +146,82 @@ def _execute_pool(tasks, run_chunk, params, seed, on_done, workers) -> None:
                 p.join(timeout=10)
 
 
+#: a scheduler address: PROTOCOL://HOST:PORT (HOST a name, an IPv4 address or a bracketed IPv6 one)
+_ADDRESS = re.compile(r"^(tcp|tls|ucx|ws|wss)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+
+#: seconds a Dask run waits with no worker connected before it stops (``$SPURIOUS_DASK_NO_WORKER_TIMEOUT``)
+NO_WORKER_TIMEOUT = 120.0
+
+
+def check_scheduler(address: str) -> str:
+    """``address`` if it is a Dask scheduler address ``tcp://HOST:PORT``; else :class:`InputError`."""
+    m = _ADDRESS.match(address.strip()) if isinstance(address, str) else None
+    if m is None or not 0 < int(m.group(3)) < 65536:
+        raise InputError(f"--scheduler {address!r}: expected a Dask scheduler address PROTOCOL://HOST:PORT, "
+                         "e.g. tcp://10.0.0.5:8786")
+    return address.strip()
+
+
+def _no_worker_timeout() -> float:
+    raw = os.environ.get("SPURIOUS_DASK_NO_WORKER_TIMEOUT")
+    if raw is None:
+        return NO_WORKER_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"SPURIOUS_DASK_NO_WORKER_TIMEOUT={raw!r}: expected seconds") from None
+    if not value > 0:
+        raise InputError(f"SPURIOUS_DASK_NO_WORKER_TIMEOUT={raw!r}: expected a positive number of seconds")
+    return value
+
+
 def _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler) -> None:
     try:
-        from dask.distributed import Client, as_completed
+        from dask.distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise InputError("--scheduler needs dask.distributed: pip install 'spurious[dist]'") from exc
+    scheduler = check_scheduler(scheduler)
+    patience = _no_worker_timeout()
+    proto, host, port = _ADDRESS.match(scheduler).groups()
+    if proto == "tcp":  # a refused port is known at once: do not let the client retry for 30 s
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+        except OSError as exc:
+            why = exc.strerror or exc
+            raise InputError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({why})") from None
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # a refused connection is reported below in one line, not as log records
     try:
         client = Client(scheduler, timeout=30, set_as_default=False)
-    except OSError as exc:
-        raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from exc
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
+    finally:
+        quiet.setLevel(level)
     futures = []
     try:
         with client.as_current():
             futures = [client.submit(run_chunk_task, run_chunk, params, chunk, seed, index, pure=False,
                                      key=f"spurious-chunk-{index}-{time.time_ns()}") for index, chunk in tasks]
-            for fut in as_completed(futures):
-                on_done(fut.result())
+            pending, alone_since = set(futures), None
+            while pending:
+                done = {f for f in pending if f.done()}
+                if done:
+                    pending -= done
+                    for fut in done:
+                        on_done(fut.result())
+                    alone_since = None
+                    continue
+                if client.scheduler_info().get("workers"):
+                    alone_since = None
+                elif alone_since is None:
+                    alone_since = time.monotonic()
+                elif time.monotonic() - alone_since > patience:
+                    raise SolverError(
+                        f"--scheduler {scheduler}: no Dask worker connected for {patience:g} s with "
+                        f"{len(pending)} chunks left; finished chunks are kept, rerun with --resume"
+                    )
+                time.sleep(0.2)
     finally:
         for fut in futures:
             if not fut.done():

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from spurious.core._errors import InputError, SolverError
-from spurious.studies._execution import ChunkOutcome, default_workers, execute
+from spurious.studies._execution import ChunkOutcome, check_scheduler, default_workers, execute
 from spurious.studies._registry import Experiment, Verdict, describe, get_experiment
 from spurious.studies._report import atomic_write_text, verdict_rows, write_index, write_summary
 
@@ -178,6 +178,21 @@ def _check_out(out: Path, identity: dict, resume: bool) -> dict | None:
     return old
 
 
+def _remove_empty_run(out: Path, created: bool) -> None:
+    """Remove what a run that produced no chunk wrote (its manifest, empty folders, ``out`` if it made it)."""
+    (out / "manifest.json").unlink(missing_ok=True)
+    for sub in ("chunks", "figures"):
+        try:
+            (out / sub).rmdir()
+        except OSError:
+            pass
+    if created:
+        try:
+            out.rmdir()
+        except OSError:
+            pass
+
+
 def _progress_bar(total: int, initial: int, enabled: bool, name: str):
     if not enabled:
         return None
@@ -241,7 +256,10 @@ def reproduce(
     out = Path(out) if out is not None else Path("runs") / exp.name
     identity = {"experiment": exp.name, "parameters": params, "seed": int(seed), "quick": bool(quick),
                 "chunks": chunks}
+    if scheduler is not None:
+        scheduler = check_scheduler(scheduler)
     old = _check_out(out, identity, resume)
+    created = not out.exists()
     (out / "chunks").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
     for stale in (out / "chunks").glob(".*.tmp"):
@@ -287,9 +305,12 @@ def reproduce(
         execute(pending, run_chunk=exp.run_chunk, params=params, seed=int(seed), on_done=on_done,
                 workers=workers, scheduler=scheduler)
     except BaseException:
+        n = sum(chunk_path(out, i).exists() for i in range(len(chunks)))
+        if old is None and n == 0:  # nothing ran in a fresh directory: leave nothing behind
+            _remove_empty_run(out, created)
+            raise
         manifest["status"] = "interrupted"
         _write_manifest(out, manifest)
-        n = sum(chunk_path(out, i).exists() for i in range(len(chunks)))
         log.warning("%s interrupted: %d of %d chunks on disk in %s; rerun with --resume to finish",
                     exp.name, n, len(chunks), out)
         raise
