@@ -161,3 +161,48 @@ def test_resume_recomputes_a_damaged_chunk(toy, tmp_path, damage):
     m = json.loads((out / "manifest.json").read_text())
     assert m["status"] == "complete"
     assert m["chunk_runs"]["3"]["sha256"] == runner.file_sha256(c3)
+
+
+def test_second_run_on_a_locked_directory_is_refused(toy, tmp_path):
+    import os
+    import socket
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / ".lock").write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": 0}))
+    with pytest.raises(InputError, match=f"in use by process {os.getpid()} on this host"):
+        runner.reproduce("toy", out=out, quick=True, workers=1)
+    assert sorted(p.name for p in out.iterdir()) == [".lock"]  # the other run's directory is untouched
+
+
+def test_stale_lock_is_taken_over_and_foreign_lock_refused(toy, tmp_path, caplog):
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / ".lock").write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "started": 0}))
+    res = runner.reproduce("toy", out=out, quick=True, workers=1)
+    assert res.chunks_run == 12 and not (out / ".lock").exists()
+    assert f"stale lock of process {pid}" in caplog.text
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / ".lock").write_text(json.dumps({"pid": 1, "host": "elsewhere.example", "started": 0}))
+    with pytest.raises(InputError, match=r"process 1 on elsewhere\.example.*delete .*\.lock"):
+        runner.reproduce("toy", out=other, quick=True, workers=1)
+    (other / ".lock").write_text("garbage")
+    with pytest.raises(InputError, match="unreadable"):
+        runner.reproduce("toy", out=other, quick=True, workers=1)
+
+
+def test_out_on_a_file_or_under_a_file(toy, tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(InputError, match="is a file"):
+        runner.reproduce("toy", out=f, quick=True, workers=1)
+    with pytest.raises(InputError, match="cannot create the run directory"):
+        runner.reproduce("toy", out=f / "sub", quick=True, workers=1)
+    assert f.read_text() == "x"

@@ -28,7 +28,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,19 +179,85 @@ def _check_out(out: Path, identity: dict, resume: bool) -> dict | None:
     return old
 
 
-def _remove_empty_run(out: Path, created: bool) -> None:
-    """Remove what a run that produced no chunk wrote (its manifest, empty folders, ``out`` if it made it)."""
+def _remove_empty_run(out: Path) -> None:
+    """Remove what a run that produced no chunk wrote (its manifest and empty folders)."""
     (out / "manifest.json").unlink(missing_ok=True)
     for sub in ("chunks", "figures"):
         try:
             (out / sub).rmdir()
         except OSError:
             pass
-    if created:
+
+
+#: the lock file of a run directory
+LOCK_NAME = ".lock"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _run_lock(out: Path) -> Iterator[None]:
+    """Hold ``out/.lock`` (created atomically) for the duration of a run; ``out`` is created if needed.
+
+    On exit the lock is removed, and so is ``out`` itself when this run created it and left it empty.
+    """
+    created = not out.exists()
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file, not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create the run directory ({exc.strerror or exc})") from None
+    try:
         try:
-            out.rmdir()
-        except OSError:
-            pass
+            fd = os.open(out / LOCK_NAME, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            _take_over_stale_lock(out)
+            fd = os.open(out / LOCK_NAME, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        raise InputError(f"--out {out}: another run took the lock just now; choose another --out") from None
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write in the run directory ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "w") as f:
+        json.dump({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}, f)
+    try:
+        yield
+    finally:
+        (out / LOCK_NAME).unlink(missing_ok=True)
+        if created:
+            try:
+                out.rmdir()  # only if empty
+            except OSError:
+                pass
+
+
+def _take_over_stale_lock(out: Path) -> None:
+    """Remove ``out/.lock`` if its owner is provably gone (same host, no such process); else refuse.
+
+    A run killed with ``kill -9`` leaves its lock behind: this is what lets ``--resume`` finish it.
+    """
+    lock = out / LOCK_NAME
+    try:
+        owner = json.loads(lock.read_text(encoding="utf-8"))
+        pid, host = int(owner["pid"]), str(owner["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError(f"--out {out}: locked by another run ({lock} is unreadable); "
+                         f"if no run uses this directory, delete {lock}") from None
+    if host != socket.gethostname():
+        raise InputError(f"--out {out}: in use by process {pid} on {host} (or left by a run that died there); "
+                         f"if no run uses this directory, delete {lock}")
+    if _pid_alive(pid):
+        raise InputError(f"--out {out}: in use by process {pid} on this host; wait for it or choose another --out")
+    log.warning("%s: taking over the stale lock of process %d, which is no longer running", out, pid)
+    lock.unlink(missing_ok=True)
 
 
 def _progress_bar(total: int, initial: int, enabled: bool, name: str):
@@ -240,10 +307,11 @@ def reproduce(
     -----
     Local workers are started with the ``spawn`` method, which re-imports the calling script:
     a script that calls ``run(..., workers=K)`` with ``K > 1`` must do so under
-    ``if __name__ == "__main__":`` (the CLI needs nothing).
+    ``if __name__ == "__main__":`` (the CLI needs nothing). A run holds an exclusive lock on
+    ``out`` (the file ``out/.lock``, created atomically with the owner's pid and host): a second
+    run on the same directory is refused with one line; a lock left by a dead process on this
+    host is taken over (with a warning), and one from another host is refused with how to clear it.
     """
-    import pandas as pd
-
     exp = get_experiment(experiment) if isinstance(experiment, str) else experiment
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed = {seed!r}: expected a non-negative integer")
@@ -258,8 +326,16 @@ def reproduce(
                 "chunks": chunks}
     if scheduler is not None:
         scheduler = check_scheduler(scheduler)
+    with _run_lock(out):
+        return _run_locked(exp, out, identity, params, chunks, int(seed), workers, scheduler, resume, progress)
+
+
+def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, resume, progress) -> RunResult:
+    """The body of :func:`reproduce`, with ``out`` locked."""
+    import pandas as pd
+
+
     old = _check_out(out, identity, resume)
-    created = not out.exists()
     (out / "chunks").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
     for stale in (out / "chunks").glob(".*.tmp"):
@@ -307,7 +383,7 @@ def reproduce(
     except BaseException:
         n = sum(chunk_path(out, i).exists() for i in range(len(chunks)))
         if old is None and n == 0:  # nothing ran in a fresh directory: leave nothing behind
-            _remove_empty_run(out, created)
+            _remove_empty_run(out)
             raise
         manifest["status"] = "interrupted"
         _write_manifest(out, manifest)
