@@ -99,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         msg = " ".join(str(exc).split())
         print(f"spurious {args.command}: error: {msg}", file=sys.stderr)
         return 2
+    except OSError as exc:  # full disk, read-only file system, name too long, ...: one line naming the path
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"spurious {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"spurious {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from spurious.core._arrayfiles import read_arrays
+from spurious.core._atomic import atomic_write
 from spurious.core._errors import InputError, InstanceFileError, TooLargeError
 from spurious.core._operators import DEFAULT_MAX_BYTES, SensingOperator, from_matrices
 from spurious.core._problems import SymmetricProblem, least_squares
@@ -61,11 +62,7 @@ def save_instance(path: str | os.PathLike, inst: Instance, max_bytes: float = DE
         if k in arrays or k in ("x", "b"):
             raise InputError(f"metadata key {k!r}: reserved for the instance's own arrays")
         arrays[k] = np.str_(v) if isinstance(v, str) else np.asarray(v)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".tmp.npz")
 
 
 def _format_version(path: Path, value: np.ndarray) -> int:

@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from spurious.core._atomic import atomic_write
 from spurious.studies._registry import Verdict
 
 COLUMNS = ("quantity", "paper", "ours", "tolerance", "verdict")
@@ -15,10 +16,7 @@ COLUMNS = ("quantity", "paper", "ours", "tolerance", "verdict")
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and :func:`os.replace` (never half a file)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _md(text: str) -> str:

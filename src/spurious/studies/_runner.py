@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spurious.core._atomic import atomic_write
 from spurious.core._errors import InputError, SolverError
 from spurious.studies._execution import ChunkOutcome, check_scheduler, default_workers, execute
 from spurious.studies._registry import Experiment, Verdict, describe, get_experiment
@@ -148,9 +149,7 @@ def _verified_chunk(out: Path, index: int, chunk: Any, record: dict | None) -> b
 
 
 def _write_parquet(frame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def _write_manifest(out: Path, manifest: dict) -> None:
@@ -386,8 +385,11 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
             _remove_empty_run(out)
             raise
         manifest["status"] = "interrupted"
-        _write_manifest(out, manifest)
-        log.warning("%s interrupted: %d of %d chunks on disk in %s; rerun with --resume to finish",
+        try:
+            _write_manifest(out, manifest)
+        except OSError as exc:  # e.g. the disk that stopped the run is still full
+            log.warning("%s: could not mark the manifest interrupted (%s)", out, exc.strerror or exc)
+        log.info("%s interrupted: %d of %d chunks on disk in %s; rerun with --resume to finish",
                     exp.name, n, len(chunks), out)
         raise
     finally:
