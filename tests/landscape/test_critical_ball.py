@@ -1,0 +1,75 @@
+"""The Newton–Kantorovich ball: its third-derivative bound holds, and it certifies only what it proves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spurious.core._linalg import outer
+from spurious.core._operators import gaussian
+from spurious.core._problems import least_squares
+from spurious.landscape._critical_ball import critical_ball, operator_norm_squared
+
+
+def _problem(seed, n=4, r=2, m=30, scaling="plain"):
+    rng = np.random.default_rng(seed)
+    op = gaussian(m, n, rng=rng)
+    z = rng.standard_normal((n, r))
+    return least_squares(op, z, scaling=scaling), rng
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_third_derivative_formula(seed):
+    """D³g(x)[u,u,u] = 12 s ⟨A(xuᵀ + uxᵀ), A(uuᵀ)⟩, against a third difference of g."""
+    prob, rng = _problem(seed, scaling="half")
+    x, u = rng.standard_normal((2, prob.n, prob.r))
+    op, s = prob.loss.operator, prob.loss.scale
+    exact = 12 * s * op.apply(x @ u.T + u @ x.T) @ op.apply(u @ u.T)
+    h = 1e-2
+    g = [float(prob.value(x + k * h * u)) for k in (-2, -1, 1, 2)]
+    fd = (g[3] - 2 * g[2] + 2 * g[1] - g[0]) / (2 * h**3)  # exact for a quartic up to the h² term of D⁵ = 0
+    assert fd == pytest.approx(exact, rel=1e-6, abs=1e-8)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_hessian_lipschitz_bound_holds(seed):
+    prob, rng = _problem(seed)
+    x = rng.standard_normal((prob.n, prob.r))
+    rho = 0.5
+    ball = critical_ball(prob, x, grad_norm=rho * 0.5, lam_min=1.0)  # ρ = 2ε/λ = 0.5
+    assert ball.radius == pytest.approx(rho)
+    H0 = prob.hessian(x)
+    for _ in range(20):
+        d = rng.standard_normal(x.shape)
+        d *= rng.uniform(0, rho) / np.linalg.norm(d)
+        diff = np.linalg.norm(prob.hessian(x + d) - H0, 2)
+        assert diff <= ball.lipschitz * np.linalg.norm(d) * (1 + 1e-9)
+
+
+def test_beta_bound_is_an_upper_bound():
+    prob, _ = _problem(0)
+    A = prob.loss.operator.matrix
+    beta, how = operator_norm_squared(A)
+    assert how == "exact" and beta >= np.linalg.eigvalsh(A.T @ A)[-1]
+
+
+def test_near_a_strict_minimum_the_ball_holds_and_contains_it():
+    prob, rng = _problem(3, r=1, m=40)
+    z = prob.m_star
+    x_star = np.linalg.eigh(z)[1][:, -1:] * np.sqrt(np.linalg.eigvalsh(z)[-1])
+    x0 = x_star + 1e-7 * rng.standard_normal(x_star.shape)
+    eps = float(np.linalg.norm(prob.gradient(x0)))
+    lam = float(np.linalg.eigvalsh(prob.hessian(x0))[0])
+    ball = critical_ball(prob, x0, eps, lam)
+    assert ball.holds and np.linalg.norm(outer(x0) - z) > 0
+    assert min(np.linalg.norm(x0 - x_star), np.linalg.norm(x0 + x_star)) <= ball.radius
+
+
+def test_large_gradient_for_its_curvature_is_undecided():
+    """The issue's case: ‖∇f‖ ≈ 1.4e-6 with λ_min ≈ 2.4e-3 proves nothing for an operator of norm ≈ 1."""
+    prob, rng = _problem(1)
+    x = rng.standard_normal((prob.n, prob.r))
+    ball = critical_ball(prob, x, 1.39e-6, 2.4e-3)
+    assert not ball.holds and ">" in ball.reason
+    assert not critical_ball(prob, x, 0.0, -1e-3).holds
+    assert critical_ball(prob, x, 0.0, 1e-3).holds
