@@ -75,5 +75,23 @@ def test_refuses_other_parameters(toy, tmp_path, capsys):
     capsys.readouterr()
     assert main(["reproduce", "toy", "--quick", "--out", out, "--seed", "9", "--workers", "1"]) == 2
     assert "different seed" in capsys.readouterr().err
-    assert main(["reproduce", "toy", "--quick", "--out", out, "--workers", "1"]) == 2
-    assert "pass --resume" in capsys.readouterr().err
+    # the same run again: the complete run is reused, nothing is recomputed
+    assert main(["reproduce", "toy", "--quick", "--out", out, "--workers", "1", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["chunks_run"] == 0 and again["chunks_reused"] == 12
+
+
+def test_set_and_params(toy, tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main(["reproduce", "toy", "--quick", "--set", "trials=32", "--out", str(out), "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert json.loads((out / "manifest.json").read_text())["overrides"] == {"trials": 32}
+    assert main(["reproduce", "toy", "--params", "--json"]) == 0
+    p = json.loads(capsys.readouterr().out)
+    assert p["full"]["trials"] == 400 and p["quick"]["trials"] == 96
+    assert main(["reproduce", "toy", "--params"]) == 0
+    assert "trials  400 | 96" in capsys.readouterr().out
+    code = main(["reproduce", "toy", "--quick", "--set", "nope=1", "--out", str(tmp_path / "n")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "known: block, dim, trials" in err[0]
+    assert main(["reproduce", "all", "--set", "trials=3"]) == 2

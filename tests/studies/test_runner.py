@@ -64,8 +64,8 @@ def test_refusals(toy, tmp_path):
         runner.reproduce("toy", out=out, quick=True, seed=2, workers=1)
     with pytest.raises(InputError, match="different parameters, quick, chunks"):
         runner.reproduce("toy", out=out, quick=False, seed=1, workers=1, resume=True)
-    with pytest.raises(InputError, match="--resume"):
-        runner.reproduce("toy", out=out, quick=True, seed=1, workers=1)
+    reused = runner.reproduce("toy", out=out, quick=True, seed=1, workers=1)  # complete: reused as it is
+    assert reused.chunks_run == 0 and reused.chunks_reused == 12
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(InputError, match="holds no run"):
@@ -79,7 +79,7 @@ def test_refusals(toy, tmp_path):
     res = runner.reproduce("toy", out=out, quick=True, seed=1, workers=1, resume=True)
     assert res.chunks_run == 0 and res.chunks_reused == 12
     assert (out / "results.parquet").read_bytes() == before
-    assert len(json.loads((out / "manifest.json").read_text())["sessions"]) == 2
+    assert len(json.loads((out / "manifest.json").read_text())["sessions"]) == 3
 
 
 def test_failing_chunk_keeps_finished_chunks(toy, tmp_path, monkeypatch):
@@ -96,6 +96,8 @@ def test_failing_chunk_keeps_finished_chunks(toy, tmp_path, monkeypatch):
         runner.reproduce(bad, out=out, quick=True, workers=1)
     assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     assert len(list((out / "chunks").glob("*.parquet"))) == 2
+    with pytest.raises(InputError, match="interrupted; pass --resume"):
+        runner.reproduce("toy", out=out, quick=True, workers=1)
     res = runner.reproduce("toy", out=out, quick=True, workers=1, resume=True)
     assert res.chunks_reused == 2 and res.chunks_run == 10
     ref = runner.reproduce("toy", out=tmp_path / "ref", quick=True, workers=1)
@@ -206,3 +208,43 @@ def test_out_on_a_file_or_under_a_file(toy, tmp_path):
     with pytest.raises(InputError, match="cannot create the run directory"):
         runner.reproduce("toy", out=f / "sub", quick=True, workers=1)
     assert f.read_text() == "x"
+
+
+def test_overrides_are_checked_recorded_and_stated(toy, tmp_path):
+    out = tmp_path / "set"
+    res = runner.reproduce("toy", out=out, quick=True, workers=1, overrides={"trials": 48})
+    assert len(pd.read_parquet(res.results)) == 48
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["overrides"] == {"trials": 48} and m["parameters"]["trials"] == 48
+    assert "**Parameters overridden** (`--set`): `trials=48`" in (out / "summary.md").read_text()
+    with pytest.raises(InputError, match="no parameter 'trails'; known: block, dim, trials"):
+        runner.reproduce("toy", out=tmp_path / "x", quick=True, overrides={"trails": 48})
+    with pytest.raises(InputError, match="expected an integer like the default 96"):
+        runner.reproduce("toy", out=tmp_path / "x", quick=True, overrides={"trials": 4.5})
+    assert not (tmp_path / "x").exists()
+
+
+def test_apply_overrides_kinds_and_nesting():
+    params = {"n": 3, "lr": 0.1, "grid": [1, 2], "name": "a", "flag": True, "panel": {"steps": 10}, "opt": None}
+    out = runner.apply_overrides(params, {"lr": 1, "grid": [3, 4, 5], "panel.steps": 20, "opt": "x"})
+    assert out["lr"] == 1.0 and isinstance(out["lr"], float) and out["grid"] == [3, 4, 5]
+    assert out["panel"] == {"steps": 20} and params["panel"] == {"steps": 10}
+    for bad in ({"n": True}, {"flag": 1}, {"grid": [1.5]}, {"name": 3}, {"panel": 3}):
+        with pytest.raises(InputError, match="expected"):
+            runner.apply_overrides(params, bad)
+    with pytest.raises(InputError, match="panel has no parameter 'stps'; known: steps"):
+        runner.apply_overrides(params, {"panel.stps": 1})
+    assert runner.parse_overrides(["a=1", "b=[1, 2]", "c=scs", "d=1e-3"]) == {"a": 1, "b": [1, 2], "c": "scs",
+                                                                              "d": 1e-3}
+    for bad in (["novalue"], ["=3"], ["x=NaN"]):
+        with pytest.raises(InputError, match="--set"):
+            runner.parse_overrides(bad)
+
+
+def test_quick_and_full_runs_have_their_own_default_directories(toy, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    quick = runner.reproduce("toy", quick=True, workers=1)
+    assert quick.out == Path("runs/quick/toy")
+    assert runner.default_out("toy", False) == Path("runs/toy")
+    results, index = runner.run_all(names=["toy"], quick=True, workers=1)  # reuses the complete run
+    assert index == Path("runs/quick/index.html") and results[0].chunks_run == 0

@@ -1,7 +1,6 @@
 """``spurious reproduce``: run a paper reproduction (or all of them) into a run directory.
 
-Parses the arguments and calls :func:`spurious.studies._runner.run` /
-:func:`~spurious.experiments.runner.run_all`; ``--list`` shows the registered experiments
+Parses the arguments and calls :func:`spurious.reproduce` / ``run_all``; ``--list`` shows the registered experiments
 (:func:`spurious.studies._registry.describe`). A progress bar is shown on a terminal,
 never with ``--json`` or when stderr is not a TTY.
 """
@@ -19,7 +18,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="list the experiments and exit")
     parser.add_argument("--quick", action="store_true", help="small faithful version (about 20 s), wider tolerances")
     parser.add_argument("--out", default=None, metavar="DIR",
-                        help="run directory (default runs/NAME; for 'all': the root, default runs/)")
+                        help="run directory (default runs/NAME, with --quick runs/quick/NAME; "
+                             "for 'all': the root, default runs/ or runs/quick/)")
     parser.add_argument("--seed", type=int, default=0, metavar="K", help="seed of every trial stream (default 0)")
     parser.add_argument("--workers", type=int, default=None, metavar="K",
                         help="local processes (default: all cores; 1 = in this process)")
@@ -27,6 +27,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="address of an existing Dask scheduler, e.g. tcp://HOST:8786")
     parser.add_argument("--resume", action="store_true",
                         help="finish the run already in --out (same parameters and seed)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                        help="override a parameter (repeatable; JSON values, e.g. trials=500, ms=[10,20]); "
+                             "--params lists them")
+    parser.add_argument("--params", action="store_true", help="print the experiment's parameters (full and quick)")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -37,12 +41,22 @@ def run(args: argparse.Namespace) -> dict:
         return {"experiments": registry.describe()}
     if not args.name:
         raise InputError("reproduce: give an experiment NAME, 'all', or --list")
+    if args.params:
+        if args.name == "all":
+            raise InputError("--params: give one experiment NAME")
+        exp = registry.get_experiment(args.name)
+        return {"name": exp.name, "full": exp.params(False), "quick": exp.params(True)}
+    overrides = runner.parse_overrides(args.overrides)
+    if overrides and args.name == "all":
+        raise InputError("--set: give one experiment NAME (parameters differ between experiments)")
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers {args.workers}: must be ≥ 1")
     if args.seed < 0:
         raise InputError(f"--seed {args.seed}: must be ≥ 0")
     opts = {"quick": args.quick, "seed": args.seed, "workers": args.workers, "scheduler": args.scheduler,
             "resume": args.resume, "progress": not args.json and sys.stderr.isatty()}
+    if overrides:
+        opts["overrides"] = overrides
     try:
         if args.name == "all":
             results, index = runner.run_all(out=args.out, **opts)
@@ -65,6 +79,16 @@ def render(result: dict) -> str:
     if "experiments" in result:
         width = max((len(e["name"]) for e in result["experiments"]), default=0)
         return "\n".join(f"{e['name']:<{width}}  {e['description']}" for e in result["experiments"])
+    if "full" in result and "quick" in result:
+        import json
+
+        keys = sorted(set(result["full"]) | set(result["quick"]))
+        width = max(map(len, keys), default=0)
+        lines = [f"{result['name']}: parameters (--set KEY=VALUE overrides one)", f"  {'':<{width}}  full | quick"]
+        for k in keys:
+            full, quick = (json.dumps(result[w].get(k)) for w in ("full", "quick"))
+            lines.append(f"  {k:<{width}}  {full}" + ("" if quick == full else f" | {quick}"))
+        return "\n".join(lines)
     runs = result.get("runs", [result])
     lines = []
     for r in runs:

@@ -31,6 +31,11 @@ def verdict_rows(verdicts: Sequence[Verdict]) -> list[dict[str, str]]:
 def summary_markdown(manifest: dict, verdicts: Sequence[Verdict], figures: Sequence[str]) -> str:
     """``summary.md``: title, run facts, the table quantity | paper | ours | tolerance | verdict, notes, figures."""
     lines = [f"# {manifest['experiment']}", "", manifest.get("description", ""), ""]
+    if manifest.get("overrides"):
+        shown = ", ".join(f"`{k}={json.dumps(v)}`" for k, v in manifest["overrides"].items())
+        lines += [f"**Parameters overridden** (`--set`): {shown}; every other parameter is the "
+                  f"{'quick' if manifest['quick'] else 'full'} default. The verdicts below use the tolerances "
+                  "computed from these parameters.", ""]
     lines += [f"- paper: {manifest.get('citation', '')}",
               f"- seed: {manifest['seed']}, quick: {str(manifest['quick']).lower()}"
               + (" (small faithful version; tolerances widened for its sample, as stated below)"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import platform
 import socket
@@ -157,7 +158,11 @@ def _write_manifest(out: Path, manifest: dict) -> None:
 
 
 def _check_out(out: Path, identity: dict, resume: bool) -> dict | None:
-    """The existing manifest when ``out`` holds this very run and ``resume``; None for a fresh directory."""
+    """The existing manifest when ``out`` holds this very run (complete, or to resume); None for a fresh directory.
+
+    A complete run of the same identity is reused (its verified chunks are re-reported, nothing
+    is recomputed); an unfinished one needs ``resume``; another run is refused.
+    """
     mpath = out / "manifest.json"
     if not mpath.exists():
         if out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
@@ -170,11 +175,12 @@ def _check_out(out: Path, identity: dict, resume: bool) -> dict | None:
         raise InputError(f"--out {out}: unreadable manifest.json ({exc}); choose another directory") from exc
     differ = [k for k in IDENTITY if old.get(k) != identity[k]]
     if differ:
-        raise InputError(f"--out {out} holds a run of {old.get('experiment')!r} with different "
-                         f"{', '.join(differ)}; runs are never mixed: choose another --out (or delete it)")
-    if not resume:
-        raise InputError(f"--out {out} already holds this run ({old.get('status', 'unknown')}); "
-                         "pass --resume to finish or re-report it, or choose an empty --out")
+        what = "the --quick run" if old.get("quick") else "the full run"
+        raise InputError(f"--out {out} holds {what} of {old.get('experiment')!r} with different "
+                         f"{', '.join(differ)}; runs are never mixed: give another --out (or delete {out})")
+    if not resume and old.get("status") != "complete":
+        raise InputError(f"--out {out} already holds this run, {old.get('status', 'unknown')}; "
+                         "pass --resume to finish it, or give another --out")
     return old
 
 
@@ -267,6 +273,105 @@ def _progress_bar(total: int, initial: int, enabled: bool, name: str):
     return tqdm(total=total, initial=initial, unit="chunk", desc=name, file=sys.stderr, dynamic_ncols=True)
 
 
+def default_out(name: str, quick: bool) -> Path:
+    """``runs/NAME`` for a full run, ``runs/quick/NAME`` for a quick one."""
+    return Path("runs") / "quick" / name if quick else Path("runs") / name
+
+
+def _overrides_text(overrides: dict[str, Any]) -> str:
+    return " ".join(f"{k}={json.dumps(v)}" for k, v in overrides.items())
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "null"
+
+
+def _fits(new: Any, old: Any) -> bool:
+    """Whether ``new`` may replace the parameter value ``old`` (same JSON kind; an int for a float)."""
+    if old is None:
+        return True
+    if isinstance(old, bool) or isinstance(new, bool):
+        return isinstance(new, bool) and isinstance(old, bool)
+    if isinstance(old, float):
+        return isinstance(new, int | float)
+    if isinstance(old, list):
+        return isinstance(new, list) and (not old or all(_fits(v, old[0]) for v in new))
+    return _kind(new) == _kind(old)
+
+
+def apply_overrides(params: dict, overrides: dict[str, Any], name: str = "experiment") -> dict:
+    """``params`` with ``overrides`` applied, each key known and each value of the replaced kind.
+
+    Parameters
+    ----------
+    params : dict
+        An experiment's parameters (``Experiment.params(quick)``).
+    overrides : dict
+        ``{key: value}``; a dotted key (``"panels.a.steps"``) reaches into nested mappings.
+    name : str
+        The experiment, for messages.
+
+    Returns
+    -------
+    dict
+        A new dict (``params`` is not modified).
+
+    Raises
+    ------
+    InputError
+        An unknown key (the message lists the known ones) or a value of the wrong kind.
+    """
+    out = json.loads(json.dumps(params))
+    for key, value in overrides.items():
+        parts = str(key).split(".")
+        node = out
+        for depth, part in enumerate(parts):
+            if not isinstance(node, dict) or part not in node:
+                known = sorted(node) if isinstance(node, dict) else []
+                where = ".".join(parts[:depth]) or name
+                raise InputError(f"--set {key}: {where} has no parameter {part!r}; known: {', '.join(known)}")
+            if depth == len(parts) - 1:
+                if not _fits(value, node[part]):
+                    raise InputError(f"--set {key}={json.dumps(value)}: expected {_kind(node[part])} "
+                                     f"like the default {json.dumps(node[part])}")
+                node[part] = float(value) if isinstance(node[part], float) else value
+            else:
+                node = node[part]
+    return out
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
+    """``["trials=500", "solver=scs", "ms=[10,20]"]`` → ``{"trials": 500, "solver": "scs", "ms": [10, 20]}``.
+
+    Values are read as JSON, and as plain strings where they are not JSON.
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = str(item).partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--set {item!r}: expected KEY=VALUE")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"--set {item!r}: the value must be finite")
+        out[key.strip()] = value
+    return out
+
+
 def reproduce(
     experiment: str | Experiment,
     *,
@@ -277,6 +382,7 @@ def reproduce(
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool = False,
+    overrides: dict[str, Any] | None = None,
 ) -> RunResult:
     """Run ``experiment`` (a name or an :class:`Experiment`) into the run directory ``out``.
 
@@ -284,7 +390,9 @@ def reproduce(
     ----------
     experiment : str or Experiment
     out : path, optional
-        Run directory; default ``runs/NAME``.
+        Run directory; default ``runs/NAME``, and ``runs/quick/NAME`` for ``quick`` (a full and
+        a quick run never share a directory). A directory holding this very run complete is
+        reused: its verified chunks are re-reported and nothing is recomputed.
     quick : bool
         The small faithful version (``params(quick=True)``).
     seed : int
@@ -297,6 +405,10 @@ def reproduce(
         Finish the run already in ``out`` (same parameters and seed): only chunks without a file run.
     progress : bool
         Show a tqdm bar on stderr: chunks done, trials/s (result rows per second: trials or cells), ETA.
+    overrides : dict, optional
+        ``{key: value}`` replacing parameters of ``params(quick)`` (dotted keys reach into nested
+        dicts: ``"panels.a.steps"``), each checked against the type of the value it replaces
+        (:func:`apply_overrides`). Recorded in the manifest and stated at the top of the summary.
 
     Returns
     -------
@@ -315,21 +427,32 @@ def reproduce(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed = {seed!r}: expected a non-negative integer")
     params = _jsonable(exp.params(bool(quick)), f"{exp.name}: parameters")
-    chunks = _jsonable(list(exp.chunks(params)), f"{exp.name}: chunk keys")
+    overrides = _jsonable(dict(overrides or {}), "overrides")
+    if overrides:
+        params = apply_overrides(params, overrides, exp.name)
+    try:
+        chunks = _jsonable(list(exp.chunks(params)), f"{exp.name}: chunk keys")
+    except Exception as exc:  # the experiment's own check of overridden values
+        if not overrides or isinstance(exc, InputError):
+            raise
+        raise InputError(f"{exp.name}: --set {_overrides_text(overrides)}: the experiment cannot use these "
+                         f"values ({type(exc).__name__}: {exc})") from None
     if not chunks:
         raise InputError(f"{exp.name}: the parameters give no chunks")
     if len({json.dumps(c, sort_keys=True) for c in chunks}) != len(chunks):
         raise InputError(f"{exp.name}: chunk keys are not distinct")
-    out = Path(out) if out is not None else Path("runs") / exp.name
+    out = Path(out) if out is not None else default_out(exp.name, quick)
     identity = {"experiment": exp.name, "parameters": params, "seed": int(seed), "quick": bool(quick),
                 "chunks": chunks}
     if scheduler is not None:
         scheduler = check_scheduler(scheduler)
     with _run_lock(out):
-        return _run_locked(exp, out, identity, params, chunks, int(seed), workers, scheduler, resume, progress)
+        return _run_locked(exp, out, identity, params, chunks, int(seed), workers, scheduler, resume, progress,
+                           overrides)
 
 
-def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, resume, progress) -> RunResult:
+def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, resume, progress,
+                overrides) -> RunResult:
     """The body of :func:`reproduce`, with ``out`` locked."""
     import pandas as pd
 
@@ -346,6 +469,7 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
         **identity,
         "description": exp.description,
         "citation": exp.citation,
+        "overrides": overrides,
         "experiment_fields": _jsonable(exp.manifest(params) if exp.manifest else {}, f"{exp.name}: manifest fields"),
         "versions": versions(),
         "git_commit": git_commit(),
@@ -422,7 +546,8 @@ def run_all(
 
     Keywords go to :func:`reproduce`. Returns the results and the path of ``index.html``.
     """
-    root = Path(out) if out is not None else Path("runs")
+    root = Path(out) if out is not None else default_out("", bool(kwargs.get("quick")))
+    kwargs.setdefault("resume", True)  # 'all' finishes what an earlier 'all' left and reuses complete runs
     chosen = [d["name"] for d in describe()] if names is None else list(names)
     results = [reproduce(name, out=root / name, **kwargs) for name in chosen]
     index = write_index(root / "index.html", [{**r.to_dict(), "out": r.out} for r in results])

@@ -87,7 +87,7 @@ def example3_params(quick: bool) -> dict:
 
 
 def example3_chunks(params: dict) -> list:
-    return ["paths", *range(params["trials"] // params["block"])]
+    return ["paths", *range(-(-params["trials"] // params["block"]))]  # the last block may be shorter
 
 
 def path_steps(steps: int, points: int) -> np.ndarray:
@@ -122,7 +122,7 @@ def example3_chunk(params: dict, chunk, seed: int):
     problem = _problem()
     if chunk != "paths":
         first = int(chunk) * params["block"]
-        res = sgd(problem, trials=params["block"], steps=params["steps"], seed=seed, first_trial=first,
+        res = sgd(problem, trials=min(params["block"], params["trials"] - first), steps=params["steps"], seed=seed, first_trial=first,
                   **_sgd_options(params))
         return pd.DataFrame({"kind": "final", **_final_rows(res, first, params["steps"], params["tol"])})
     res = sgd(problem, trials=params["path_candidates"], steps=params["steps"], seed=seed, **_sgd_options(params))
@@ -233,7 +233,8 @@ def escape_params(quick: bool) -> dict:
 
 
 def escape_chunks(params: dict) -> list:
-    return [[s, b] for s in params["steps"] for b in range(params["trials"] // params["block"])] + ["check"]
+    blocks = range(-(-params["trials"] // params["block"]))  # the last block may be shorter
+    return [[s, b] for s in params["steps"] for b in blocks] + ["check"]
 
 
 def escape_chunk(params: dict, chunk, seed: int):
@@ -246,7 +247,8 @@ def escape_chunk(params: dict, chunk, seed: int):
         steps, first, trials = max(params["steps"]), 0, params["check_trials"]
         options["flush_below"] = 0.0
     else:
-        steps, first, trials = int(chunk[0]), int(chunk[1]) * params["block"], params["block"]
+        steps, first = int(chunk[0]), int(chunk[1]) * params["block"]
+        trials = min(params["block"], params["trials"] - first)
     res = sgd(_problem(), trials=trials, steps=steps, seed=seed, first_trial=first, **options)
     return pd.DataFrame({**_final_rows(res, first, steps, params["tol"]), "flushed": options["flush_below"] > 0})
 
