@@ -101,3 +101,17 @@ def test_citation_version_and_license_follow_the_package():
     years = sorted(ref["year"] for ref in cff["references"])
     assert years == [2016, 2018, 2018, 2020, 2022]  # the five papers of the reproductions (2018: paper and slides)
     assert all(ref["title"] and ref["authors"] for ref in cff["references"])
+
+
+def _bash_block_after(text: str, heading: str) -> str:
+    section = text.split(heading, 1)[1]
+    return section.split("```bash\n", 1)[1].split("```", 1)[0].strip()
+
+
+def test_ci_runs_the_readme_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = [line.replace(" --quiet", "") for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    steps = [part.strip() for part in _bash_block_after(readme, "## Tests").split("&&")]
+    assert steps[0].startswith("python3 -m venv") and steps[1].startswith(". ")
+    for step in [*steps[2:], _bash_block_after(readme, "## Documentation")]:
+        assert step in ci, f"README command {step!r} is not a line of .ci/run"
