@@ -50,12 +50,39 @@ def _tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def svec_dim(n: int) -> int:
-    """``N = n(n+1)/2``, the dimension of the symmetric ``n × n`` matrices."""
+    """``N = n(n+1)/2``, the dimension of the symmetric ``n × n`` matrices.
+
+    Parameters
+    ----------
+    n : int
+        Matrix order.
+
+    Returns
+    -------
+    int
+        ``n(n+1)/2``, the length of :func:`svec` of an ``n × n`` matrix.
+    """
     return n * (n + 1) // 2
 
 
 def svec_order(N: int) -> int:
-    """The ``n`` with ``n(n+1)/2 = N``; raises :class:`InputError` if there is none."""
+    """The matrix order ``n`` with ``n(n+1)/2 = N`` (the inverse of :func:`svec_dim`).
+
+    Parameters
+    ----------
+    N : int
+        Length of an svec vector.
+
+    Returns
+    -------
+    int
+        ``n``.
+
+    Raises
+    ------
+    InputError
+        ``N`` is not ``n(n+1)/2`` for any integer ``n``.
+    """
     n = round((np.sqrt(8 * N + 1) - 1) / 2)
     if svec_dim(n) != N:
         raise InputError(f"length {N} is not n(n+1)/2 for any n")
@@ -66,6 +93,30 @@ def svec(X: np.ndarray) -> np.ndarray:
     """Isometric vectorization of symmetric matrices, ``(..., n, n) -> (..., N)``.
 
     Only the upper triangle is read; pass symmetric matrices (or symmetrize first).
+
+    Parameters
+    ----------
+    X : (..., n, n) array_like
+        Symmetric matrices (a leading batch axis is allowed).
+
+    Returns
+    -------
+    (..., N) array
+        The upper triangle row by row, off-diagonal entries times √2, ``N = n(n+1)/2``; so
+        ``svec(X) @ svec(Y) == ⟨X, Y⟩`` (trace inner product).
+
+    Notes
+    -----
+    The isometric ``vec`` of symmetric matrices used by zhang2018 §2 for the kernel
+    ``H = AᵀA`` of eq. (7)–(10) (DESIGN, "Conventions").
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 2.0], [2.0, 3.0]])
+    >>> sp.linalg.svec(X)
+    array([1.      , 2.828427, 3.      ])
+    >>> bool(np.isclose(sp.linalg.svec(X) @ sp.linalg.svec(X), np.sum(X * X)))
+    True
     """
     X = np.asarray(X)
     n = X.shape[-1]
@@ -74,7 +125,29 @@ def svec(X: np.ndarray) -> np.ndarray:
 
 
 def smat(v: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`svec`, ``(..., N) -> (..., n, n)``."""
+    """Inverse of :func:`svec`, ``(..., N) -> (..., n, n)``.
+
+    Parameters
+    ----------
+    v : (..., N) array_like
+        svec coordinates, ``N = n(n+1)/2`` (a leading batch axis is allowed).
+
+    Returns
+    -------
+    (..., n, n) array
+        The symmetric matrices with ``svec(smat(v)) == v``.
+
+    Raises
+    ------
+    InputError
+        The last axis is not of length ``n(n+1)/2`` for any ``n``.
+
+    Examples
+    --------
+    >>> sp.linalg.smat([1.0, np.sqrt(2.0), 3.0])
+    array([[1., 1.],
+           [1., 3.]])
+    """
     v = np.asarray(v)
     n = svec_order(v.shape[-1])
     _, _, pos, winv = _tables(n)
@@ -82,24 +155,63 @@ def smat(v: np.ndarray) -> np.ndarray:
 
 
 def sym(X: np.ndarray) -> np.ndarray:
-    """Symmetric part ``(X + Xᵀ)/2`` over the last two axes."""
+    """Symmetric part ``(X + Xᵀ)/2`` over the last two axes.
+
+    Parameters
+    ----------
+    X : (..., n, n) array
+
+    Returns
+    -------
+    (..., n, n) array
+    """
     return 0.5 * (X + np.swapaxes(X, -1, -2))
 
 
 def vec(u: np.ndarray) -> np.ndarray:
-    """Column-stacking vectorization, ``(..., n, r) -> (..., n·r)``."""
+    """Column-stacking vectorization, ``(..., n, r) -> (..., n·r)``.
+
+    Parameters
+    ----------
+    u : (..., n, r) array_like
+
+    Returns
+    -------
+    (..., n·r) array
+        ``vec(u)[k·n + p] = u[p, k]`` (the coordinates of ``Xmat``, gradients and Hessians).
+    """
     u = np.asarray(u)
     return np.swapaxes(u, -1, -2).reshape((*u.shape[:-2], u.shape[-1] * u.shape[-2]))
 
 
 def unvec(v: np.ndarray, n: int, r: int) -> np.ndarray:
-    """Inverse of :func:`vec`, ``(..., n·r) -> (..., n, r)``."""
+    """Inverse of :func:`vec`, ``(..., n·r) -> (..., n, r)``.
+
+    Parameters
+    ----------
+    v : (..., n·r) array_like
+    n, r : int
+        Shape of the factor.
+
+    Returns
+    -------
+    (..., n, r) array
+    """
     v = np.asarray(v)
     return np.swapaxes(v.reshape((*v.shape[:-1], r, n)), -1, -2)
 
 
 def outer(x: np.ndarray) -> np.ndarray:
-    """``x xᵀ`` for ``x`` of shape ``(..., n, r)``."""
+    """``x xᵀ`` for ``x`` of shape ``(..., n, r)``.
+
+    Parameters
+    ----------
+    x : (..., n, r) array
+
+    Returns
+    -------
+    (..., n, n) array
+    """
     if x.shape[-1] == 1:  # broadcasting beats a batched matmul with inner dimension 1
         return x * np.swapaxes(x, -1, -2)
     return x @ np.swapaxes(x, -1, -2)
@@ -132,6 +244,12 @@ def rotation_directions(x: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
     ``x`` has full column rank (dimension ``r(r−1)/2``). For rank-deficient ``x`` the span
     is smaller; directions of numerically zero norm are dropped.
 
+    Parameters
+    ----------
+    x : (n, r) array
+    rtol : float
+        Singular values of the spanning set below ``rtol · max(‖x‖_F, 1)`` are dropped.
+
     Returns
     -------
     (n·r, k) array with orthonormal columns, ``k ≤ r(r−1)/2``.
@@ -155,19 +273,60 @@ def rotation_directions(x: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
 
 
 def orthogonal_complement(Q: np.ndarray, dim: int) -> np.ndarray:
-    """Orthonormal basis of the complement of the orthonormal columns ``Q`` in ``R^dim``."""
+    """Orthonormal basis of the complement of the orthonormal columns ``Q`` in ``R^dim``.
+
+    Parameters
+    ----------
+    Q : (dim, k) array
+        Orthonormal columns (``k = 0`` allowed).
+    dim : int
+        Ambient dimension.
+
+    Returns
+    -------
+    (dim, dim − k) array
+        Orthonormal columns spanning the orthogonal complement of ``range(Q)``.
+    """
     if Q.shape[1] == 0:
         return np.eye(dim)
     return scipy.linalg.null_space(Q.T)
 
 
 def error_vector(x: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """``e = svec(x xᵀ − z zᵀ)`` (zhang2018 eq. (7))."""
+    """The error vector ``e = svec(x xᵀ − z zᵀ)`` (zhang2018 eq. (7)).
+
+    Parameters
+    ----------
+    x : (..., n, r) array
+        Candidate point.
+    z : (..., n, r') array
+        Ground truth factor.
+
+    Returns
+    -------
+    (..., N) array
+    """
     return svec(outer(x) - outer(z))
 
 
 def gradient_form(H: np.ndarray, x: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """``Xmatᵀ H e``: ``∇f(x) = 2 Xmatᵀ H e`` for the kernel ``H = AᵀA`` (DESIGN)."""
+    """``Xmatᵀ H e``: ``∇f(x) = 2 Xmatᵀ H e`` for the kernel ``H = AᵀA`` (DESIGN).
+
+    Parameters
+    ----------
+    H : (N, N) array
+        Kernel ``AᵀA`` in svec coordinates.
+    x : (n, r) array
+        Point.
+    z : (n, r') array
+        Ground truth factor.
+
+    Returns
+    -------
+    (n·r,) array
+        ``Xmatᵀ H e`` in ``vec`` coordinates; ``L(H) = 2 Xmatᵀ H e`` of zhang2018 eq. (7), so
+        ``x`` is a critical point iff this vanishes (eq. (5)).
+    """
     return sym_jacobian(x).T @ (H @ error_vector(x, z))
 
 
@@ -176,6 +335,20 @@ def hessian_form(H: np.ndarray, x: np.ndarray, z: np.ndarray) -> np.ndarray:
 
     zhang2018 eq. (8) (whose eq. (6) is half of the Hessian quadratic form); ``nr × nr``
     in ``vec`` coordinates.
+
+    Parameters
+    ----------
+    H : (N, N) array
+        Kernel ``AᵀA`` in svec coordinates.
+    x : (n, r) array
+        Point.
+    z : (n, r') array
+        Ground truth factor.
+
+    Returns
+    -------
+    (n·r, n·r) array
+        ``M(H)``; ``x`` satisfies the second-order condition (6) iff ``M(H) ⪰ 0``.
     """
     x = np.asarray(x, dtype=np.float64)
     r = x.shape[1]
