@@ -94,6 +94,14 @@ def delta_foc_closed(x: object, z: object) -> float:
     References
     ----------
     zhang2020 Theorem 4, eq. (6); Definition 3.
+
+    Examples
+    --------
+    Example 3 of zhang2018, ``x = (0, 1/√2)`` and ``z = (1, 0)``: ``δ_foc = 1/√5``.
+
+    >>> d = sp.closed_forms.delta_foc_closed([0.0, 2**-0.5], [1.0, 0.0])
+    >>> round(d, 6), round(5**-0.5, 6)
+    (0.447214, 0.447214)
     """
     x, z = _pair(x, z)
     ZZ = outer(z)
@@ -150,7 +158,24 @@ def _out(a: np.ndarray) -> float | np.ndarray:
 
 def delta_from_condition(kappa: object) -> float | np.ndarray:
     """Scale-free RIP constant ``δ = (κ − 1)/(κ + 1)`` of a kernel with condition number ``κ ≥ 1``
-    (``κ = ∞`` gives 1)."""
+    (``κ = ∞`` gives 1).
+
+    Parameters
+    ----------
+    kappa : float or array_like
+        Condition numbers ``κ = λ_max(H)/λ_min(H) ≥ 1`` (``inf`` allowed).
+
+    Returns
+    -------
+    float or array
+        ``δ`` (a float for a scalar ``kappa``), the DESIGN convention
+        ``δ = (β − α)/(β + α)`` of an operator with ``α‖X‖² ≤ ‖A(X)‖² ≤ β‖X‖²``.
+
+    Raises
+    ------
+    InputError
+        A ``κ`` is NaN or below 1.
+    """
     k = np.asarray(kappa, dtype=np.float64)
     if np.any(np.isnan(k)) or np.any(k < 1.0):
         raise InputError("kappa: a condition number must be ≥ 1 (inf allowed)")
@@ -168,6 +193,23 @@ def delta_foc_rank1(rho: object, phi: object) -> float | np.ndarray:
 
     Since ``1 + ρ⁴ − 2ρ²cos²φ ≤ 1 + ρ⁴``, this is ``≤`` :func:`thm5_delta`, with equality iff
     ``cos φ = 0`` or ``sin φ = 0``.
+
+    Parameters
+    ----------
+    rho : float or array_like
+        Length ratio ``ρ = ‖x‖/‖z‖ ≥ 0`` (zhang2018 eq. (11)).
+    phi : float or array_like
+        Incidence angle ``φ = arccos(xᵀz/(‖x‖‖z‖))`` in radians; broadcast against ``rho``.
+
+    Returns
+    -------
+    float or array
+        ``δ_foc`` (a float for scalar input), equal to :func:`delta_foc_closed` of any rank-1
+        pair with this ``(ρ, φ)``.
+
+    Notes
+    -----
+    zhang2020 Theorem 4 (eq. (6)) in the coordinates (11) of zhang2018.
     """
     rho, phi = _rho_phi_arrays(rho, phi)
     c2, s2 = np.cos(phi) ** 2, np.sin(phi) ** 2
@@ -188,6 +230,22 @@ def thm5_delta(rho: object, phi: object) -> float | np.ndarray:
     bound on ``δ_foc(x)``; the paper states equality at ``φ = ±π/2``. Compared with the exact
     :func:`delta_foc_rank1` (zhang2020 Theorem 4), equality holds iff ``cos φ = 0`` or
     ``sin φ = 0`` (where both are 1), for every ``ρ > 0``.
+
+    Parameters
+    ----------
+    rho : float or array_like
+        Length ratio ``ρ = ‖x‖/‖z‖ ≥ 0`` (zhang2018 eq. (11)).
+    phi : float or array_like
+        Incidence angle ``φ = arccos(xᵀz/(‖x‖‖z‖))`` in radians; broadcast against ``rho``.
+
+    Returns
+    -------
+    float or array
+        Theorem 5's ``δ`` (a float for scalar input).
+
+    Notes
+    -----
+    zhang2018 Theorem 5, eq. (12).
     """
     rho, phi = _rho_phi_arrays(rho, phi)
     return _out(np.sqrt(np.clip(1.0 - np.sin(phi) ** 4 / (1.0 + rho**4), 0.0, 1.0)))
@@ -199,6 +257,23 @@ def thm6_condition(rho: object, phi: object) -> float | np.ndarray:
     ``δ₅`` is :func:`thm5_delta`; the bound is the condition number of the kernel
     ``H_τ = τ P_{e⊥} + H₀`` of the proof (zhang2018 App. A.2), with
     ``τ = (1 + δ₅)(1 + ρ⁴)^{3/2}/(ρ² sin⁴φ)``. Infinite where ``ρ = 0`` or ``sin φ = 0``.
+
+    Parameters
+    ----------
+    rho : float or array_like
+        Length ratio ``ρ = ‖x‖/‖z‖ ≥ 0`` (zhang2018 eq. (11)).
+    phi : float or array_like
+        Incidence angle ``φ = arccos(xᵀz/(‖x‖‖z‖))`` in radians; broadcast against ``rho``.
+
+    Returns
+    -------
+    float or array
+        The condition-number bound ``κ`` (a float for scalar input; ``inf`` where the theorem
+        gives no instance).
+
+    Notes
+    -----
+    zhang2018 Theorem 6 and its proof, App. A.2.
     """
     rho, phi = _rho_phi_arrays(rho, phi)
     d5 = np.asarray(thm5_delta(rho, phi))
@@ -215,6 +290,22 @@ def thm6_delta(rho: object, phi: object) -> float | np.ndarray:
 
     An upper bound on ``δ_soc(x)`` (x is a second-order point of an instance with this δ),
     ``< 1`` whenever ``ρ > 0`` and ``sin φ ≠ 0``.
+
+    Parameters
+    ----------
+    rho : float or array_like
+        Length ratio ``ρ = ‖x‖/‖z‖ ≥ 0`` (zhang2018 eq. (11)).
+    phi : float or array_like
+        Incidence angle ``φ = arccos(xᵀz/(‖x‖‖z‖))`` in radians; broadcast against ``rho``.
+
+    Returns
+    -------
+    float or array
+        ``δ`` (a float for scalar input; 1 where :func:`thm6_condition` is infinite).
+
+    Notes
+    -----
+    zhang2018 Theorem 6, through :func:`delta_from_condition`.
     """
     return delta_from_condition(thm6_condition(rho, phi))
 
@@ -231,6 +322,22 @@ def thm7_applies(rho: object, phi: object) -> bool | np.ndarray:
     (0.96582 vs 0.96242). The proof only checks the sign of a derivative at ``β = 0``, which
     does not make ``β = 0`` the global minimizer. For ``ρ ≥ 0.6`` the bound held everywhere
     we checked, and it also holds at some points outside the region (e.g. ``ρ = 0.9, φ = π/2``).
+
+    Parameters
+    ----------
+    rho : float or array_like
+        Length ratio ``ρ = ‖x‖/‖z‖ ≥ 0`` (zhang2018 eq. (11)).
+    phi : float or array_like
+        Incidence angle ``φ = arccos(xᵀz/(‖x‖‖z‖))`` in radians; broadcast against ``rho``.
+
+    Returns
+    -------
+    bool or array of bool
+        ``|sin φ| ≤ ρ`` (a bool for scalar input).
+
+    Notes
+    -----
+    zhang2018 Theorem 7 and App. A.3.
     """
     rho, phi = _rho_phi_arrays(rho, phi)
     a = np.abs(np.sin(phi)) <= rho
