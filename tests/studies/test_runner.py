@@ -108,7 +108,25 @@ def test_run_all_writes_index(toy, tmp_path):
     results, index = runner.run_all(out=tmp_path, names=["toy"], quick=True, workers=1)
     assert [r.name for r in results] == ["toy"] and index == tmp_path / "index.html"
     html = index.read_text()
-    assert "<img src='toy/figures/toy-hist.png'" in html and "hit rate" in html and "class='match'" in html
+    assert '<img src="toy/figures/toy-hist.png"' in html and '<a href="toy/figures/toy-hist.png"' in html
+    assert "hit rate" in html and '<tr class="match">' in html and 'href="toy/index.html"' in html
+    page = (tmp_path / "toy" / "index.html").read_text()
+    assert "a toy | with a pipe" in page  # the verdict's note
+    assert '<img src="figures/toy-hist.png"' in page and 'href="../index.html"' in page
+    for link in ("manifest.json", "results.parquet", "summary.md"):
+        assert f'href="{link}"' in page and (tmp_path / "toy" / link).exists()
+    assert "seed</dt><dd>0</dd>" in page and "toy Monte Carlo" in page
+
+
+def test_pages_escape_html(toy, tmp_path):
+    from spurious.studies._report import run_page_html
+
+    res = runner.reproduce("toy", out=tmp_path / "r", quick=True, workers=1)
+    m = json.loads((res.out / "manifest.json").read_text())
+    m["description"] = "<script>alert(1)</script>"
+    (res.out / "manifest.json").write_text(json.dumps(m))
+    html = run_page_html(res.out)
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
 
 
 def test_pool_workers_are_single_threaded(toy):

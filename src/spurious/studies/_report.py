@@ -1,15 +1,16 @@
-"""Reports of a run: ``summary.md`` (verdict table and notes) and ``index.html`` (every figure beside its table)."""
+"""Reports of a run: ``summary.md`` (verdict table and notes), the run's page ``index.html`` and the
+index page of many runs, rendered from the manifests with the jinja2 templates in ``templates/``."""
 
 from __future__ import annotations
 
-import html
 import json
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from spurious.core._atomic import atomic_write
-from spurious.studies._registry import Verdict
+from spurious.studies._registry import VERDICTS, Verdict
 
 COLUMNS = ("quantity", "paper", "ours", "tolerance", "verdict")
 
@@ -63,39 +64,91 @@ def write_summary(out: str | Path, manifest: dict, verdicts: Sequence[Verdict], 
     return path
 
 
-_CSS = """body{font-family:sans-serif;margin:2em;max-width:1600px}
-section{display:flex;gap:2em;align-items:flex-start;border-top:1px solid #ccc;padding:1em 0}
-table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #bbb;padding:4px 6px;vertical-align:top}
-.match{background:#dfd}.miss{background:#ffd}.refuted{background:#fdd}img{max-width:640px;display:block}"""
+def _environment():
+    """The jinja2 environment of the page templates (``studies/templates``), autoescaping HTML."""
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("spurious.studies", "templates"),
+                              autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
+                              lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def index_html(runs: Sequence[dict], base: str | Path) -> str:
-    """One page: for each run (``{"name", "out", "verdicts", "figures"}``), its verdict table beside its figures.
+def _css() -> str:
+    from importlib.resources import files
 
-    Figure and summary links are relative to ``base`` (the directory holding ``index.html``).
+    return files("spurious.studies").joinpath("templates/base.css").read_text(encoding="utf-8")
+
+
+def _when(epoch: float | None) -> str:
+    if not epoch:
+        return "unfinished"
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(float(epoch)))
+
+
+def _run_context(manifest: dict, out: Path, base: Path) -> dict:
+    """What a page shows of one run: facts from ``manifest``, verdict rows, figures (links relative to ``base``)."""
+    rel = os.path.relpath(out.resolve(), base.resolve())
+    href = "" if rel == "." else rel.rstrip("/") + "/"
+    verdicts, notes = [], []
+    for row in manifest.get("verdicts", []):
+        v = dict(row)
+        if v.get("note"):
+            notes.append((len(notes) + 1, v["quantity"], v["verdict"], " ".join(v["note"].split())))
+            v["note_index"] = len(notes)
+        verdicts.append(v)
+    counts = {k: sum(v["verdict"] == k for v in verdicts) for k in VERDICTS}
+    versions = manifest.get("versions", {})
+    figures = [{"name": p.stem, "href": href + "figures/" + p.name} for p in sorted((out / "figures").glob("*.png"))]
+    return {
+        "name": manifest["experiment"], "description": manifest.get("description", ""),
+        "citation": manifest.get("citation", ""), "quick": bool(manifest.get("quick")), "seed": manifest.get("seed"),
+        "overrides": manifest.get("overrides") or {}, "finished": _when(manifest.get("finished")),
+        "version": versions.get("spurious", "?"), "commit": manifest.get("git_commit"),
+        "platform": f"Python {versions.get('python', '?')}, numpy {versions.get('numpy', '?')}, "
+                    f"{versions.get('platform', '?')}",
+        "fields": {k: v if isinstance(v, str) else json.dumps(v)
+                   for k, v in sorted(manifest.get("experiment_fields", {}).items())},
+        "parameters": json.dumps(manifest.get("parameters", {}), indent=2, sort_keys=True),
+        "verdicts": verdicts, "notes": notes, "counts": {k: n for k, n in counts.items() if n},
+        "figures": figures, "href": href,
+    }
+
+
+def _read_manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def run_page_html(out: str | Path, index_href: str | None = None) -> str:
+    """The page of the run in ``out`` (``out/index.html``), rendered from its manifest and figures."""
+    out = Path(out)
+    run = _run_context(_read_manifest(out), out, out)
+    return _environment().get_template("run.html.j2").render(run=run, css=_css(), index_href=index_href)
+
+
+def write_run_page(out: str | Path, index_href: str | None = None) -> Path:
+    """Write ``out/index.html`` (the run's page) atomically; return its path."""
+    path = Path(out) / "index.html"
+    atomic_write_text(path, run_page_html(out, index_href))
+    return path
+
+
+def index_html(runs: Sequence[str | Path], base: str | Path) -> str:
+    """One page for the run directories ``runs``: a table of contents, then each run's verdicts and figures.
+
+    Links are relative to ``base``, the directory that holds the page.
     """
-    base = Path(base).resolve()
-    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>spurious: paper reproductions</title>",
-             f"<style>{_CSS}</style></head><body><h1>spurious: paper reproductions</h1>"]
-    for run in runs:
-        out = Path(run["out"]).resolve()
-        rel = os.path.relpath(out, base)
-        rows = "".join(
-            f"<tr class='{html.escape(v['verdict'])}'>" + "".join(f"<td>{html.escape(v[c])}</td>" for c in COLUMNS)
-            + "</tr>" for v in run["verdicts"])
-        head = "".join(f"<th>{c}</th>" for c in COLUMNS)
-        imgs = "".join(f"<img src='{html.escape(os.path.relpath(out / 'figures' / Path(f).name, base))}' "
-                       f"alt='{html.escape(Path(f).stem)}'>" for f in run["figures"])
-        parts.append(f"<section><div><h2>{html.escape(run['name'])}</h2>"
-                     f"<p><a href='{html.escape(rel)}/summary.md'>summary.md</a></p>"
-                     f"<table><tr>{head}</tr>{rows}</table></div><div>{imgs}</div></section>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    base = Path(base)
+    contexts = [_run_context(_read_manifest(Path(out)), Path(out), base) for out in runs]
+    totals = {k: sum(r["counts"].get(k, 0) for r in contexts) for k in VERDICTS}
+    return _environment().get_template("index.html.j2").render(
+        runs=contexts, totals={k: n for k, n in totals.items() if n}, css=_css(), written=_when(time.time()))
 
 
-def write_index(path: str | Path, runs: Sequence[dict]) -> Path:
-    """Write ``index.html`` at ``path`` atomically; return its path."""
+def write_index(path: str | Path, runs: Sequence[str | Path]) -> Path:
+    """Write ``index.html`` for the run directories ``runs`` at ``path`` (and link every run page to it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for out in runs:
+        write_run_page(out, os.path.relpath(path.resolve(), Path(out).resolve()))
     atomic_write_text(path, index_html(runs, path.parent))
     return path

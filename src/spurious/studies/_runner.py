@@ -39,7 +39,7 @@ from spurious.core._atomic import atomic_write
 from spurious.core._errors import InputError, SolverError
 from spurious.studies._execution import ChunkOutcome, check_scheduler, default_workers, execute
 from spurious.studies._registry import Experiment, Verdict, describe, get_experiment
-from spurious.studies._report import atomic_write_text, verdict_rows, write_index, write_summary
+from spurious.studies._report import atomic_write_text, verdict_rows, write_index, write_run_page, write_summary
 
 log = logging.getLogger(__name__)
 
@@ -532,6 +532,7 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
     manifest["verdicts"] = verdict_rows(verdicts)
     _write_manifest(out, manifest)
     summary = write_summary(out, manifest, verdicts, figures)
+    write_run_page(out)
     return RunResult(exp.name, out, verdicts, figures, summary, out / "manifest.json", out / "results.parquet",
                      len(pending), len(done))
 
@@ -550,5 +551,5 @@ def run_all(
     kwargs.setdefault("resume", True)  # 'all' finishes what an earlier 'all' left and reuses complete runs
     chosen = [d["name"] for d in describe()] if names is None else list(names)
     results = [reproduce(name, out=root / name, **kwargs) for name in chosen]
-    index = write_index(root / "index.html", [{**r.to_dict(), "out": r.out} for r in results])
+    index = write_index(root / "index.html", [r.out for r in results])
     return results, index
