@@ -319,12 +319,50 @@ MAX_EXTENSION_RANK = 60
 
 
 def examples() -> list[str]:
-    """Names accepted by :func:`get_example` (the rank-R extensions shown for R = 3)."""
+    """Names accepted by :func:`get_example` (the rank-R extensions shown for R = 3).
+
+    Returns
+    -------
+    list of str
+        The fixed examples followed by the bhojanapalli2016 rank-3 extensions; any odd
+        rank ``R ≥ 3`` up to :data:`MAX_EXTENSION_RANK` is accepted in their place.
+    """
     return [*_FIXED, *(f"bhojanapalli2016-example{k}{c}-rank3" for k in (1, 2) for c in ("", "-corrected"))]
 
 
 def get_example(name: str) -> Example:
-    """The built-in example called ``name``; :class:`InputError` listing the valid names otherwise."""
+    """The built-in example called ``name``; :class:`InputError` listing the valid names otherwise.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`examples`: ``"zhang2018-example3"``, ``"bhojanapalli2016-example1"``,
+        ``"bhojanapalli2016-example2"`` (each optionally with ``-corrected``), or their rank-R
+        extensions ``"bhojanapalli2016-example{1,2}[-corrected]-rankR"``.
+
+    Returns
+    -------
+    Example
+        The instance with the claimed point as ``instance.x``, the paper's claim, the
+        source and what :func:`spurious.certify` finds.
+
+    Raises
+    ------
+    InputError
+        Unknown name, or a rank above :data:`MAX_EXTENSION_RANK`.
+
+    Notes
+    -----
+    zhang2018 §2, Example 3; bhojanapalli2016 §5, Examples 1 and 2.
+
+    Examples
+    --------
+    >>> ex = sp.get_example("zhang2018-example3")
+    >>> ex.instance.x.ravel(), ex.instance.z.ravel()
+    (array([0.      , 0.707107]), array([1., 0.]))
+    >>> ex.truth
+    'spurious second-order point, not a local minimum: f = 3/2 − 4a⁴ along (a, √(½ − a²))'
+    """
     if name in _FIXED:
         return _FIXED[name]()
     m = _PATTERN.match(str(name))

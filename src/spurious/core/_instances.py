@@ -28,7 +28,24 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True, eq=False)
 class Instance:
-    """A matrix-sensing instance ``f(x) = s‖A(xxᵀ) − b‖²`` with ground truth ``z zᵀ``."""
+    """A matrix-sensing instance ``f(x) = s‖A(xxᵀ) − b‖²`` with ground truth ``z zᵀ``.
+
+    Attributes
+    ----------
+    operator : SensingOperator
+        The measurements ``A(X)_i = ⟨A_i, X⟩``, ``i = 1 … m``.
+    z : (n, r') array
+        Ground-truth factor, ``M* = z zᵀ``.
+    x : (n, r) array or None
+        A candidate point (the point a generator or a paper makes a claim about).
+    b : (m,) array or None
+        Measurements; None means the noiseless ``b = A(z zᵀ)``.
+    scaling : {"plain", "half", "mean", "half-mean"}
+        The factor ``s``: 1, ½, 1/m or 1/(2m).
+    metadata : dict
+        Scalars and strings stored with the instance (e.g. ``order``, ``margin``, ``delta``
+        of a counterexample); kept through :func:`save_instance` / :func:`load_instance`.
+    """
 
     operator: SensingOperator
     z: np.ndarray
@@ -45,7 +62,48 @@ class Instance:
 
 
 def save_instance(path: str | os.PathLike, inst: Instance, max_bytes: float = DEFAULT_MAX_BYTES) -> Path:
-    """Write ``inst`` to ``path`` (atomically); refuse if the dense ``A`` exceeds ``max_bytes``."""
+    """Write ``inst`` to ``path`` (atomically); refuse if the dense ``A`` exceeds ``max_bytes``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination ``.npz`` file (written through a temporary file and renamed, so a failed
+        write leaves neither a partial file nor a temporary one).
+    inst : Instance
+        The instance; its metadata must not use the reserved keys ``A``, ``z``, ``x``, ``b``,
+        ``format`` or ``scaling``.
+    max_bytes : float
+        Largest dense ``(m, n, n)`` array of measurement matrices to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    TooLargeError
+        The dense matrices would exceed ``max_bytes``.
+    InputError
+        A metadata key is reserved.
+
+    Notes
+    -----
+    The format (``A``, ``z``, optional ``x`` and ``b``, ``format``, ``scaling`` and 0-d
+    metadata entries) is described in the user guide, "Instance files".
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> ex = sp.get_example("zhang2018-example3")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = sp.save_instance(pathlib.Path(tmp) / "ex3.npz", ex.instance)
+    ...     inst = sp.load_instance(path)
+    >>> path.name, inst.operator.m, inst.operator.n
+    ('ex3.npz', 3, 2)
+    >>> bool(np.array_equal(inst.x, ex.instance.x)), inst.metadata
+    (True, {'example': 'zhang2018-example3'})
+    """
     op = inst.operator
     check_bytes(8.0 * op.m * op.n * op.n, f"writing {op.m} dense {op.n}×{op.n} matrices", max_bytes)
     arrays: dict[str, object] = {
@@ -79,6 +137,38 @@ def load_instance(path: str | os.PathLike, *, max_bytes: float | None = None) ->
     The arrays' declared sizes are checked before anything is read
     (:func:`spurious.core._arrayfiles.read_arrays`: ``max_bytes``, default 2 GB or
     ``$SPURIOUS_MAX_FILE_BYTES``); a file over the limit raises :class:`TooLargeError`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        An ``.npz`` instance file (as written by :func:`save_instance`). It is read with
+        ``allow_pickle=False``; every array's dtype, shape and finiteness is checked.
+    max_bytes : float, optional
+        Largest total size of the arrays to read (default 2 GB or
+        ``$SPURIOUS_MAX_FILE_BYTES``).
+
+    Returns
+    -------
+    Instance
+        Operator labelled with the file name, ``z``, ``x`` and ``b`` when present, the
+        ``scaling`` (default ``"plain"``) and the 0-d entries as ``metadata``.
+
+    Raises
+    ------
+    InstanceFileError
+        The file is missing, unreadable, newer than this version or malformed (the message
+        names the file and the entry).
+    TooLargeError
+        The arrays exceed ``max_bytes``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = sp.save_instance(pathlib.Path(tmp) / "ex3.npz", sp.get_example("zhang2018-example3").instance)
+    ...     inst = sp.load_instance(path)
+    >>> inst.operator.label, inst.scaling, inst.x.shape
+    ('ex3.npz', 'plain', (2, 1))
     """
     path = Path(path)
     try:

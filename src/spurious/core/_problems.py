@@ -204,7 +204,15 @@ def least_squares(
     r : search rank (default: the rank of ``z``)
     noise_std : σ of i.i.d. Gaussian measurement noise (bhojanapalli2016 §2)
     b : measurements to use instead of ``A(z zᵀ) + w``
-    scaling : see :func:`~spurious.losses.scaling_factor`
+    scaling : {"plain", "half", "mean", "half-mean"}
+        The factor ``s``: 1, ½, 1/m or 1/(2m).
+    rng : Generator, int or None
+        Source of the noise ``w`` (only used when ``noise_std > 0``).
+
+    Returns
+    -------
+    SymmetricProblem
+        The problem ``g(x) = f(x xᵀ)`` at search rank ``r`` with ``M* = z zᵀ``.
     """
     z = as_factor(z, "z", n=operator.n)
     M = outer(z)
