@@ -37,9 +37,14 @@ class SensingOperator:
     matrix : (m, N) array
         Row ``i`` is ``svec(A_i)``.
     n : int
+        Matrix order; ``N = n(n+1)/2``.
     symmetrized : bool
         True when the measurement matrices given were not symmetric and were replaced
         by their symmetric parts (which leaves ``A(X)`` unchanged for symmetric ``X``).
+    label : str
+        Where the operator came from (constructor name, file name), for messages and reports.
+    m, N : int
+        Properties: number of measurements and ``n(n+1)/2``.
     """
 
     matrix: np.ndarray
@@ -86,7 +91,17 @@ class SensingOperator:
 
 @dataclass(frozen=True, eq=False)
 class RectangularOperator:
-    """A linear map ``R^{n1×n2} → R^m`` stored as its ``m × (n1·n2)`` matrix in vec coordinates."""
+    """A linear map ``R^{n1×n2} → R^m`` stored as its ``m × (n1·n2)`` matrix in vec coordinates.
+
+    Attributes
+    ----------
+    matrix : (m, n1·n2) array
+        Row ``i`` is ``vec(A_i)`` (column stacking).
+    shape : (int, int)
+        ``(n1, n2)``.
+    m : int
+        Property: number of measurements.
+    """
 
     matrix: np.ndarray
     shape: tuple[int, int]
@@ -128,7 +143,25 @@ def _check_size(m: int, n: int, max_bytes: float) -> None:
 
 
 def from_matrices(A: np.ndarray, label: str = "matrices") -> SensingOperator:
-    """Operator from explicit measurement matrices ``(m, n, n)``; non-symmetric input is symmetrized."""
+    """Operator from explicit measurement matrices ``(m, n, n)``; non-symmetric input is symmetrized.
+
+    Parameters
+    ----------
+    A : (m, n, n) array_like
+        Measurement matrices ``A_i``; a non-symmetric ``A_i`` is replaced by ``(A_i + A_iᵀ)/2``
+        (same ``A(X)`` for symmetric ``X``) and the operator is marked ``symmetrized``.
+    label : str
+        Name recorded on the operator.
+
+    Returns
+    -------
+    SensingOperator
+
+    Raises
+    ------
+    InputError
+        Not a finite real ``(m, n, n)`` array, non-square or empty matrices.
+    """
     A = as_real_array(A, "A", ndim=3)
     m, n1, n2 = A.shape
     if n1 != n2:
@@ -144,7 +177,30 @@ def from_matrices(A: np.ndarray, label: str = "matrices") -> SensingOperator:
 
 
 def gaussian(m: int, n: int, rng: RNGLike = None, max_bytes: float = DEFAULT_MAX_BYTES) -> SensingOperator:
-    """i.i.d. standard Gaussian ``A_i`` (``n × n``, not symmetric), acting through ``(A_i + A_iᵀ)/2``."""
+    """i.i.d. standard Gaussian ``A_i`` (``n × n``, not symmetric), acting through ``(A_i + A_iᵀ)/2``.
+
+    Parameters
+    ----------
+    m : int
+        Number of measurements (≥ 1).
+    n : int
+        Matrix order (≥ 1).
+    rng : Generator, int or None
+        Random source, passed through :func:`numpy.random.default_rng`.
+    max_bytes : float
+        Largest operator (dense matrices and svec matrix) to build.
+
+    Returns
+    -------
+    SensingOperator
+
+    Raises
+    ------
+    InputError
+        ``m`` or ``n`` not positive.
+    TooLargeError
+        The operator would exceed ``max_bytes``.
+    """
     _check_size(m, n, max_bytes)
     g = as_generator(rng)
     A = g.standard_normal((m, n, n))
@@ -152,7 +208,30 @@ def gaussian(m: int, n: int, rng: RNGLike = None, max_bytes: float = DEFAULT_MAX
 
 
 def symmetric_gaussian(m: int, n: int, rng: RNGLike = None, max_bytes: float = DEFAULT_MAX_BYTES) -> SensingOperator:
-    """GOE measurements: ``A_i = (G + Gᵀ)/√2``, ``G`` i.i.d. N(0, 1); N(0, 2) diagonal, N(0, 1) off-diagonal."""
+    """GOE measurements: ``A_i = (G + Gᵀ)/√2``, ``G`` i.i.d. N(0, 1); N(0, 2) diagonal, N(0, 1) off-diagonal.
+
+    Parameters
+    ----------
+    m : int
+        Number of measurements (≥ 1).
+    n : int
+        Matrix order (≥ 1).
+    rng : Generator, int or None
+        Random source, passed through :func:`numpy.random.default_rng`.
+    max_bytes : float
+        Largest operator (dense matrices and svec matrix) to build.
+
+    Returns
+    -------
+    SensingOperator
+
+    Raises
+    ------
+    InputError
+        ``m`` or ``n`` not positive.
+    TooLargeError
+        The operator would exceed ``max_bytes``.
+    """
     _check_size(m, n, max_bytes)
     g = as_generator(rng)
     G = g.standard_normal((m, n, n))
@@ -160,7 +239,30 @@ def symmetric_gaussian(m: int, n: int, rng: RNGLike = None, max_bytes: float = D
 
 
 def rank_one(m: int, n: int, rng: RNGLike = None, max_bytes: float = DEFAULT_MAX_BYTES) -> SensingOperator:
-    """Rank-one measurements ``A_i = a_i a_iᵀ`` with ``a_i`` i.i.d. standard Gaussian."""
+    """Rank-one measurements ``A_i = a_i a_iᵀ`` with ``a_i`` i.i.d. standard Gaussian.
+
+    Parameters
+    ----------
+    m : int
+        Number of measurements (≥ 1).
+    n : int
+        Matrix order (≥ 1).
+    rng : Generator, int or None
+        Random source, passed through :func:`numpy.random.default_rng`.
+    max_bytes : float
+        Largest operator (dense matrices and svec matrix) to build.
+
+    Returns
+    -------
+    SensingOperator
+
+    Raises
+    ------
+    InputError
+        ``m`` or ``n`` not positive.
+    TooLargeError
+        The operator would exceed ``max_bytes``.
+    """
     _check_size(m, n, max_bytes)
     g = as_generator(rng)
     a = g.standard_normal((m, n))
@@ -170,7 +272,33 @@ def rank_one(m: int, n: int, rng: RNGLike = None, max_bytes: float = DEFAULT_MAX
 def sparse_binary(
     m: int, n: int, density: float = 0.1, rng: RNGLike = None, max_bytes: float = DEFAULT_MAX_BYTES
 ) -> SensingOperator:
-    """Sparse symmetric ``±1/√density`` measurements; each upper-triangular entry is nonzero w.p. ``density``."""
+    """Sparse symmetric ``±1/√density`` measurements; each upper-triangular entry is nonzero w.p. ``density``.
+
+    Parameters
+    ----------
+    m : int
+        Number of measurements (≥ 1).
+    n : int
+        Matrix order (≥ 1).
+    density : float
+        Probability in ``(0, 1]`` that an upper-triangular entry is nonzero (signs ±1 with
+        equal probability, scaled by ``1/√density``).
+    rng : Generator, int or None
+        Random source, passed through :func:`numpy.random.default_rng`.
+    max_bytes : float
+        Largest operator (dense matrices and svec matrix) to build.
+
+    Returns
+    -------
+    SensingOperator
+
+    Raises
+    ------
+    InputError
+        ``m`` or ``n`` not positive, ``density`` outside ``(0, 1]``.
+    TooLargeError
+        The operator would exceed ``max_bytes``.
+    """
     _check_size(m, n, max_bytes)
     if not 0.0 < density <= 1.0:
         raise InputError(f"density = {density}: must lie in (0, 1]")
@@ -198,6 +326,23 @@ def from_kernel(H: np.ndarray, method: str = "eigh", rtol: float = 1e-12) -> Sen
         ``H ≻ 0``); ``"sqrt"``: the symmetric square root ``A = H^{1/2}`` (``m = N``).
         Different factorizations give the same landscape but different stochastic
         gradients (zhang2018 §2 factors "e.g. using Cholesky or an eigendecomposition").
+    rtol : float
+        ``"eigh"`` only: eigenvalues at or below ``rtol · λ_max`` are dropped.
+
+    Returns
+    -------
+    SensingOperator
+        ``m × N`` operator with ``kernel() ≈ H``, labelled ``"kernel-<method>"``.
+
+    Raises
+    ------
+    InputError
+        ``H`` not symmetric PSD, not of size ``n(n+1)/2``, not positive definite for
+        ``"cholesky"``, or an unknown ``method``.
+
+    Notes
+    -----
+    The factorization step after LMI (9)/(10) of zhang2018 §2.
     """
     H = as_psd(H, "H")
     N = H.shape[0]
@@ -226,7 +371,30 @@ def from_kernel(H: np.ndarray, method: str = "eigh", rtol: float = 1e-12) -> Sen
 def rectangular_gaussian(
     m: int, shape: tuple[int, int], rng: RNGLike = None, max_bytes: float = DEFAULT_MAX_BYTES
 ) -> RectangularOperator:
-    """i.i.d. standard Gaussian ``A_i`` of shape ``n1 × n2`` (asymmetric problem)."""
+    """i.i.d. standard Gaussian ``A_i`` of shape ``n1 × n2`` (asymmetric problem).
+
+    Parameters
+    ----------
+    m : int
+        Number of measurements (≥ 1).
+    shape : (int, int)
+        ``(n1, n2)``, both ≥ 1.
+    rng : Generator, int or None
+        Random source, passed through :func:`numpy.random.default_rng`.
+    max_bytes : float
+        Largest operator (dense matrices and svec matrix) to build.
+
+    Returns
+    -------
+    RectangularOperator
+
+    Raises
+    ------
+    InputError
+        A size not positive.
+    TooLargeError
+        The operator would exceed ``max_bytes``.
+    """
     n1, n2 = shape
     if m <= 0 or n1 <= 0 or n2 <= 0:
         raise InputError(f"m = {m}, shape = {shape}: sizes must be positive")
