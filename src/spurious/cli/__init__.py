@@ -16,15 +16,36 @@ import sys
 
 from spurious.core._errors import SpuriousError
 
-#: command name -> (module, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "certify": ("certify", "certify a point: gradient, Hessian, second-order, local minimum"),
-    "rip": ("rip", "RIP constant of an instance: exact full-rank and rank-K bounds"),
-    "threshold": ("threshold", "δ_foc and δ_soc thresholds of a point x against ground truth z"),
-    "counterexample": ("counterexample", "RIP instance in which x is a spurious point (LMI (10))"),
-    "sgd": ("sgd", "batched SGD with momentum over many trials: failure rate"),
-    "reproduce": ("reproduce", "reproduce a paper figure or table into a run directory"),
+#: command name -> (module, one-line help, one example)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "certify": ("certify", "certify a point: gradient, Hessian, second-order, local minimum",
+                "spurious certify --example zhang2018-example3"),
+    "rip": ("rip", "RIP constant of an instance: exact full-rank and rank-K bounds",
+            "spurious rip --example zhang2018-example3 --rank 2"),
+    "threshold": ("threshold", "δ_foc and δ_soc thresholds of a point x against ground truth z",
+                  "spurious threshold --x 0,0.7071067811865476 --z 1,0"),
+    "counterexample": ("counterexample", "RIP instance in which x is a spurious point (LMI (10))",
+                       "spurious counterexample --x 0.5,0.3 --z 1,0 --margin 0.05 --save inst.npz"),
+    "sgd": ("sgd", "batched SGD with momentum over many trials: failure rate",
+            "spurious sgd --example zhang2018-example3 --trials 2000 --steps 1000 --lr 1e-3 --momentum 0.9 --seed 0"),
+    "reproduce": ("reproduce", "reproduce a paper figure or table into a run directory",
+                  "spurious reproduce zhang2018-example3 --quick"),
 }
+
+DESCRIPTION = """\
+spurious: the optimization landscape of low-rank matrix recovery, f(x) = ‖A(xxᵀ) − b‖² over
+x ∈ R^(n×r). Certify a point (second order, spurious, local minimum), bound the RIP constant of an
+operator, compute the thresholds δ_foc and δ_soc of a point, build an RIP instance in which a point
+is spurious, run thousands of SGD trials at once, and reproduce the papers' figures with verdicts.
+Text by default, one JSON object with --json; bad input exits with status 2 and one line."""
+
+EPILOG = """\
+examples:
+  spurious certify --example zhang2018-example3
+  spurious counterexample --x 0.5,0.3 --z 1,0 --margin 0.05 --save inst.npz
+  spurious reproduce zhang2018-example3 --quick
+
+'spurious COMMAND --help' describes each command; the documentation is in docs/ (Sphinx)."""
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -33,21 +54,32 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(prog="spurious", description=__doc__.splitlines()[0])
+    parser = _ArgumentParser(prog="spurious", description=DESCRIPTION, epilog=EPILOG,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
     sub.required = True
-    for name, (_, help_) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_, description=help_)
+    for name, (_, help_, example) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_, description=help_, epilog=f"example:\n  {example}",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p.set_defaults(_module=name)
     return parser
 
 
 def _version() -> str:
+    """``spurious X.Y.Z (numpy …, scipy …, cvxpy …, clarabel …, numba …)`` from the installed metadata."""
+    from importlib import metadata
+
     from spurious import __version__
 
-    return __version__
+    deps = []
+    for dist in ("numpy", "scipy", "cvxpy", "clarabel", "numba"):
+        try:
+            deps.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            deps.append(f"{dist} not installed")
+    return f"spurious {__version__} ({', '.join(deps)})"
 
 
 def _module(name: str):
