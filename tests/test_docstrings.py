@@ -194,14 +194,15 @@ def warm_imports():
 
 
 @pytest.mark.parametrize("name", WITH_DOCTESTS)
-def test_examples_run(name, warm_imports, capsys):
+def test_examples_run(name, warm_imports):
     runner = _TimedRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    chunks: list[str] = []  # the runner redirects sys.stdout while it runs: collect its report here
     with np.printoptions(precision=6, suppress=True, legacy="1.25"), warnings.catch_warnings():
         warnings.simplefilter("error")
         for test in _doctests(name):
-            runner.run(test, out=print)
-    report = capsys.readouterr().out
-    result = runner.summarize(verbose=False)
+            runner.run(test, out=chunks.append, clear_globs=True)
+    report = "".join(chunks)
+    result = doctest.TestResults(runner.failures, runner.tries)
     assert result.failed == 0, f"sp.{name}: {result.failed} of {result.attempted} examples failed\n{report}"
     slow = [(src, round(t, 2)) for src, t in runner.times if t > EXAMPLE_SECONDS]
     assert not slow, f"sp.{name}: examples slower than {EXAMPLE_SECONDS} s: {slow}"

@@ -209,7 +209,7 @@ def check_gradient(
     Examples
     --------
     >>> import numpy as np
-    >>> c = check_gradient(lambda x: float(np.sum(x**4)), lambda x: 4 * x**3, np.ones(3), rng=0)
+    >>> c = sp.check_gradient(lambda x: float(np.sum(x**4)), lambda x: 4 * x**3, np.ones(3), rng=0)
     >>> bool(abs(c.slope - 2) < 0.1 and c.rel_error < 1e-6)
     True
     """

@@ -278,7 +278,7 @@ def guarantees(delta: float, r: int, symmetric: bool = True, rip_rank: int | Non
 
     Examples
     --------
-    >>> [g.theorem for g in guarantees(0.3, 1) if g.applies]
+    >>> [g.theorem for g in sp.guarantees(0.3, 1) if g.applies]
     ['Zhang, Sojoudi, Lavaei 2019 (rank 1)', 'bi2021 Lemma 4', 'bi2021 Thm 5']
     """
     try:
