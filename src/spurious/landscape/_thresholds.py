@@ -152,6 +152,12 @@ class ThresholdResult:
     hess_min : float
         ``λ_min(M(H))`` off the symmetry directions at the solution (NaN for first order or
         exact answers).
+    H_reduced : (K, K) array or None
+        The solved kernel in the svec coordinates of ``span[x z]`` (``K = k(k+1)/2``; of the
+        whole space when not reduced); None for exact answers.
+    basis : (n, k) array or None
+        The orthonormal basis ``Q`` of ``span[x z]`` the program was solved in (the identity
+        when not reduced); None for exact answers.
     """
 
     eta: float
@@ -575,6 +581,44 @@ def thresholds(x: object, z: object, *, solver: str = "clarabel") -> Thresholds:
     Degenerate input: ``xxᵀ = zzᵀ`` gives ``δ_foc = δ_soc = 1`` with a note (the papers'
     definition); ``x`` colinear with ``z`` gives 1 and 1; ``x = 0`` gives ``δ_foc = 0``
     (a saddle for every operator) and ``δ_soc = 1``.
+
+    Parameters
+    ----------
+    x : (n, r) array, or (n,) for rank 1
+        Candidate point.
+    z : (n, r') array, or (n,)
+        Ground truth factor, ``M* = z zᵀ``.
+    solver : {"clarabel", "scs", "mosek"}
+        Conic solver of the second-order program (cvxpy).
+
+    Returns
+    -------
+    Thresholds
+        ``delta_foc``: the smallest RIP constant of an instance in which ``x`` is a spurious
+        critical point; ``delta_soc``: the same for a spurious second-order point (so no
+        instance with ``δ < delta_soc`` has ``x`` as a spurious second-order point), with
+        the program's :class:`ThresholdResult` as ``soc``.
+
+    Raises
+    ------
+    InputError
+        Bad shapes, NaN/inf, ``r > n``.
+    SolverError
+        The second-order program was not solved to an optimal status.
+
+    Notes
+    -----
+    ``δ_foc``: zhang2020 Theorem 4 (eq. (6)), evaluated in ``span[x z]``; ``δ_soc``: zhang2018
+    LMI (10) through :func:`threshold_program`, ``δ = (1 − η*)/(1 + η*)``.
+
+    Examples
+    --------
+    Example 3 of zhang2018: ``δ_foc = 1/√5`` and ``δ_soc = 1/2``.
+
+    >>> ex = sp.get_example("zhang2018-example3")
+    >>> th = sp.thresholds(ex.instance.x, ex.instance.z)
+    >>> round(th.delta_foc, 6), round(th.delta_soc, 6), th.soc.certified
+    (0.447214, 0.5, True)
     """
     from spurious.landscape._closed_forms import delta_foc_closed
 
