@@ -40,11 +40,12 @@ def test_every_public_name_is_in_the_api_reference(tmp_path):
             assert f"spurious.{name}" in pages["index"]
             for member in importlib.import_module(f"spurious.{name}").__all__:
                 assert f":: {member}\n" in page, f"spurious.{name}.{member} is not documented"
+                assert f"* - :obj:`{member}" in page, f"spurious.{name}.{member} is not in the table"
         else:
             page = pages[f"generated/spurious.{name}"]
             assert f":: {name}\n" in page, f"spurious.{name} has a page without its autodoc directive"
             layer = apigen.layer_of(spurious._EXPORTS[name])
-            assert f"   {name}\n" in pages[layer], f"spurious.{name} is not listed on the {layer} page"
+            assert f"* - :obj:`{name}`\n" in pages[layer], f"spurious.{name} is not listed on the {layer} page"
             assert f"generated/spurious.{name}\n" in pages[layer]
 
 

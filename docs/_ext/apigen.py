@@ -53,6 +53,20 @@ def _first_paragraph(doc: str | None) -> str:
     return text.split("\n\n", 1)[0].strip()
 
 
+def _summary_table(rows: list[tuple[str, str, object]]) -> list[str]:
+    """A two-column table: each name (linked to ``target``) and the first paragraph of its docstring.
+
+    Written here rather than by ``autosummary``, whose one-sentence summaries stop at the first
+    period ("i.i.d.", "eq.").
+    """
+    lines = [".. list-table::", "   :widths: 30 70", ""]
+    for name, target, obj in rows:
+        ref = f":obj:`{name}`" if target == name else f":obj:`{name} <{target}>`"
+        summary = " ".join(_first_paragraph(inspect.getdoc(obj) if obj is not None else "").split())
+        lines += [f"   * - {ref}", f"     - {summary}" if summary else "     -"]
+    return [*lines, ""]
+
+
 def _title(text: str, char: str = "=") -> str:
     return f"{text}\n{char * len(text)}\n"
 
@@ -100,10 +114,11 @@ def pages(on_error=_raise) -> dict[str, str]:
         raise ValueError(f"spurious.__all__ names neither exported nor a namespace: {sorted(unknown)}")
     out: dict[str, str] = {}
     by_layer: dict[str, list[str]] = {layer: [] for layer in LAYERS}
+    objects = {name: _resolve(spurious, name, on_error) for name in exports}
     for name in sorted(exports, key=str.lower):
         module = exports[name]
         by_layer[layer_of(module)].append(name)
-        out[f"generated/spurious.{name}"] = _object_page(f"spurious.{name}", _resolve(spurious, name, on_error), module)
+        out[f"generated/spurious.{name}"] = _object_page(f"spurious.{name}", objects[name], module)
 
     for layer, names in by_layer.items():
         package = importlib.import_module(f"spurious.{layer}")
@@ -113,11 +128,7 @@ def pages(on_error=_raise) -> dict[str, str]:
             "",
             _first_paragraph(package.__doc__),
             "",
-            ".. autosummary::",
-            "   :nosignatures:",
-            "",
-            *(f"   {n}" for n in names),
-            "",
+            *_summary_table([(n, n, objects[n]) for n in names]),
             ".. toctree::",
             "   :hidden:",
             "",
@@ -136,16 +147,14 @@ def pages(on_error=_raise) -> dict[str, str]:
             "",
             f".. currentmodule:: spurious.{ns}",
             "",
-            ".. autosummary::",
-            "   :nosignatures:",
-            "",
-            *(f"   {n}" for n in names),
-            "",
         ]
+        members = {n: _resolve(module, n, on_error) for n in names}
+        same = {n for n, obj in members.items() if n in exports and obj is not None and obj is objects.get(n)}
+        lines += _summary_table([(n, f"spurious.{n}" if n in same else n, members[n]) for n in names])
         for n in names:
-            obj = _resolve(module, n, on_error)
+            obj = members[n]
             kind, options = directive(obj)
-            if n in exports and obj is not None and obj is _resolve(spurious, n, on_error):
+            if n in same:
                 # the same object as a top-level name: one indexed description (the canonical
                 # name autodoc registers for a class must not be described twice)
                 options = [*options, ":no-index:"]
