@@ -88,8 +88,15 @@ class Counterexample:
     m : int
         Number of measurements.
     verification : Verification
+        The independent re-check from the matrices (gradient, Hessian, full-rank δ).
     status : str
         The program's solver status.
+    order : {"second", "first"}
+        Whether ``x`` is made a second-order point or only a critical point.
+    margin : float
+        ``μ``: ``∇²f(x) ⪰ 2μ I`` off the symmetry directions (0 for the papers' program).
+    certified : bool
+        Property: optimal (or exact) solver status and the re-verification passed.
     """
 
     instance: Instance
@@ -129,6 +136,29 @@ def verify_instance(inst: Instance, x: np.ndarray, *, delta: float, order: str, 
 
     Passes when ``‖∇f‖ ≤ tol·s·max(‖x‖, 1)``, ``|rip_full − δ| ≤ tol`` and, for
     ``order="second"``, ``λ_min ≥ 2μ − tol·s`` (``s = ‖∇²f(x)‖₂``, ``tol`` = :data:`VERIFY_TOL`).
+
+    Parameters
+    ----------
+    inst : Instance
+        The instance to check (its operator's matrices, ground truth and ``b``).
+    x : (n, r) array
+        The point claimed spurious.
+    delta : float
+        The claimed full-rank RIP constant.
+    order : {"second", "first"}
+        Check the second-order condition too, or the gradient only.
+    margin : float
+        ``μ`` of the claim ``∇²f(x) ⪰ 2μ I`` off the symmetry directions.
+
+    Returns
+    -------
+    Verification
+        The recomputed numbers, ``passed`` and a message naming each failed check.
+
+    Notes
+    -----
+    Conditions (5) and (6) of zhang2018, evaluated from ``f`` directly rather than through
+    ``L(H)`` and ``M(H)`` of eq. (7)–(8).
     """
     problem = inst.problem(r=x.shape[1])
     g = problem.gradient(x)
@@ -202,6 +232,22 @@ def counterexample(
     -----
     zhang2018 §2, eq. (9)–(10); the lift of the reduced kernel is described in
     :mod:`spurious.landscape._thresholds`.
+
+    Examples
+    --------
+    Example 3 of zhang2018 comes back: δ = 1/2 with three measurements.
+
+    >>> ce = sp.counterexample([0.0, 2**-0.5], [1.0, 0.0])
+    >>> round(ce.delta, 6), ce.m, ce.certified
+    (0.5, 3, True)
+
+    With a margin the point is a strict spurious local minimum (``∇²f(x) ⪰ 2μ I``):
+
+    >>> ce = sp.counterexample([[0.5], [0.3], [0.1]], [[1.0], [0.0], [0.0]], margin=0.01)
+    >>> round(ce.delta, 4), bool(ce.verification.hess_min_eig >= 0.02 - 1e-6)
+    (0.9652, True)
+    >>> sp.certify(ce.instance.problem(), ce.instance.x).local_min
+    True
     """
     x, z = _pair(x, z)
     n = x.shape[0]
