@@ -116,3 +116,10 @@ def test_ci_runs_the_readme_commands():
     assert steps[0].startswith("python3 -m venv") and steps[1].startswith(". ")
     for step in [*steps[2:], _bash_block_after(readme, "## Documentation")]:
         assert step in ci, f"README command {step!r} is not a line of .ci/run"
+
+
+def test_user_facing_text_does_not_point_outside_the_repository():
+    files = [ROOT / "README.md", *(p for p in DOCS.rglob("*.rst") if "_build" not in p.parts and "api" not in p.parts)]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert "shared/DESIGN" not in text and "../shared" not in text, f"{path} points to a file users do not have"
