@@ -309,6 +309,18 @@ def certify(
     classical sufficient condition for a strict local minimum (modulo the symmetry orbit
     ``xQ``); it is the only case reported True. A witness proves ``local_min = False``
     whatever the tolerances.
+
+    Examples
+    --------
+    Example 3 of zhang2018: ``x = (0, 1/√2)`` satisfies the second-order conditions (5)–(6)
+    but is not a local minimum (``g = 3/2 − 4a⁴`` along ``(a, √(½ − a²))``):
+
+    >>> ex = sp.get_example("zhang2018-example3")
+    >>> cert = sp.certify(ex.instance.problem(), ex.instance.x)
+    >>> cert.second_order, cert.spurious, cert.local_min, cert.method
+    (True, True, False, 'fourth-order')
+    >>> bool(cert.witness_f < cert.f)
+    True
     """
     if not isinstance(problem, SymmetricProblem):
         raise InputError(f"problem: expected a SymmetricProblem, got {type(problem).__name__} (use .lifted())")
