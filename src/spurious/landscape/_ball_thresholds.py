@@ -301,6 +301,8 @@ def delta_foc_ball(
         the constraint ``‖XXᵀ − ZZᵀ‖_F² ≤ ε²‖ZZᵀ‖_F²`` (gradient supplied), from ``starts``
         random feasible points plus the weakest-column point (module docstring); the result is
         the best value found, never above that point's ``g(Cε)``.
+    starts : int
+        ``"multistart"``: number of random feasible starting points.
     rng : Generator, int or None
         Random starts.
 
@@ -479,6 +481,8 @@ def delta_soc_ball(
         ``starts − 2`` random feasible points.
     solver : str
         Passed to :func:`spurious.threshold_program`.
+    rng : Generator, int or None
+        Rank r > 1: the random starts.
 
     Returns
     -------
