@@ -175,13 +175,47 @@ def _load_all(modules: Sequence[str] | None = None) -> None:
 
 
 def experiments() -> list[str]:
-    """Names of every registered experiment (built-in and plug-ins), sorted."""
+    """Names of every registered experiment (built-in and plug-ins), sorted.
+
+    Returns
+    -------
+    list of str
+        The names :func:`spurious.reproduce` and :func:`get_experiment` accept; loading the
+        experiment modules (and the plug-ins' entry points) on the first call.
+
+    Examples
+    --------
+    >>> "zhang2018-example3" in sp.experiments()
+    True
+    """
     _load_all()
     return sorted(_REGISTRY)
 
 
 def get_experiment(name: str) -> Experiment:
-    """The experiment called ``name``."""
+    """The experiment called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`experiments`.
+
+    Returns
+    -------
+    Experiment
+        Its description, citation and the functions the runner calls (parameters, chunks,
+        one chunk, summary, manifest).
+
+    Raises
+    ------
+    InputError
+        Unknown name.
+
+    Examples
+    --------
+    >>> sp.get_experiment("zhang2018-example3").citation
+    'Zhang, Josz, Sojoudi, Lavaei, How much restricted isometry is needed ..., NeurIPS 2018, §2 Example 3, Fig. 1'
+    """
     if name not in _REGISTRY:
         _load_all()
     if name not in _REGISTRY:
