@@ -227,6 +227,11 @@ def sym_jacobian(x: np.ndarray) -> np.ndarray:
     Returns
     -------
     (N, n·r) array with ``Xmat @ vec(u) == svec(x uᵀ + u xᵀ)``.
+
+    Notes
+    -----
+    The matrix ``X`` of zhang2018 §2 (below eq. (8)) and zhang2020 eq. (10b); its kernel
+    contains :func:`rotation_directions`.
     """
     x = np.asarray(x, dtype=np.float64)
     n, r = x.shape

@@ -309,6 +309,14 @@ def delta_foc_ball(
     Returns
     -------
     BallThreshold
+        ``delta`` (exact for ``"closed"``, the best value found for ``"multistart"``) and the
+        point attaining it.
+
+    Notes
+    -----
+    ``B_ε`` is zhang2020 eq. (4) and ``δ_foc(X)`` its Theorem 4; the rank-1 closed form is
+    derived in the module docstring. zhang2020 Theorem 5 bounds the result from below by
+    ``sqrt(1 − Cε)``, ``C = ‖ZZᵀ‖_F/σ²_min(Z)``.
     """
     z = _ground_truth(z)
     e = _eps(eps)

@@ -127,6 +127,10 @@ def rho_phi(x: object, z: object) -> tuple[float, float]:
     -------
     (rho, phi) : ``ρ = ‖x‖/‖z‖ ≥ 0`` and ``φ = arccos(xᵀz/(‖x‖‖z‖)) ∈ [0, π]`` (computed with
     ``atan2`` for accuracy near 0 and π; ``φ = π/2`` by convention when ``x = 0``).
+
+    Notes
+    -----
+    zhang2018 eq. (11); the rank-1 thresholds depend on ``(x, z)`` only through ``(ρ, φ)``.
     """
     x, z = _pair(x, z)
     if x.shape[1] != 1 or z.shape[1] != 1:
