@@ -39,7 +39,7 @@ MAX_HESSIAN_BYTES = 2e9
 
 @dataclass(frozen=True)
 class Certificate:
-    """What is true of a point ``x`` of a :class:`~spurious.problems.SymmetricProblem`.
+    """What is true of a point ``x`` of a :class:`~spurious.SymmetricProblem`.
 
     Attributes
     ----------

@@ -12,7 +12,7 @@ from the matrices alone:
   (:func:`spurious.full_rank_delta` of the kernel recomputed from the ``A_i``).
 
 If the re-verification disagrees with the program beyond tolerance a
-:class:`~spurious.errors.VerificationError` is raised: a wrong instance is never returned.
+:class:`~spurious.VerificationError` is raised: a wrong instance is never returned.
 With ``margin = μ > 0`` the Hessian satisfies ``∇²f(x) ⪰ 2μ I`` off the symmetry directions
 (``H ⪯ I`` normalization), so ``x`` is a strict spurious local minimum.
 """

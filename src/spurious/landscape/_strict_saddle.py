@@ -72,7 +72,7 @@ def strict_saddle_check(
     Parameters
     ----------
     problem : SymmetricProblem
-        A least-squares problem (:class:`~spurious.losses.QuadraticLoss`).
+        A least-squares problem (:func:`~spurious.least_squares`).
     x : (n, r) array
         The point ``U``.
     delta4r : float, optional
@@ -82,7 +82,7 @@ def strict_saddle_check(
         The normalization ``(α + β)/2`` of the operator over rank ≤ 4r, as it enters the
         objective (``α, β`` of ``s·AᵀA`` for the scaling ``s``). Default: the kernel's
         extreme eigenvalues when ``4r ≥ n`` (exact); otherwise the extreme ratios found by
-        :func:`~spurious.rip.rip_bounds` (an estimate).
+        :func:`~spurious.rip_bounds` (an estimate).
     grad_tol : float
         Relative gradient tolerance, as in :func:`certify`.
 

@@ -52,7 +52,7 @@ reduced kernel ``Ĥ`` is lifted to ``S^n = S_QQ ⊕ S_QP ⊕ S_PP`` (``P ⟂ Q``
 Conversely, the compression ``TᵀHT`` of any feasible full ``H`` is feasible for the reduced
 program with the same ``η`` and margin, so both optima are equal. For ``k < n`` and
 ``μ > 2σ_r(x)²`` the lift cannot keep the margin: the reduced path then raises
-:class:`~spurious.errors.InputError` and ``reduce=False`` solves the full program.
+:class:`~spurious.InputError` and ``reduce=False`` solves the full program.
 
 Margin (beyond the papers)
 --------------------------
