@@ -324,8 +324,9 @@ def examples() -> list[str]:
     Returns
     -------
     list of str
-        The fixed examples followed by the bhojanapalli2016 rank-3 extensions; any odd
-        rank ``R ≥ 3`` up to :data:`MAX_EXTENSION_RANK` is accepted in their place.
+        The fixed examples followed by the bhojanapalli2016 rank-3 extensions; in their place
+        any ``R ≥ 1`` (Example 1) or odd ``R ≥ 3`` (Example 2) up to :data:`MAX_EXTENSION_RANK`
+        is accepted.
     """
     return [*_FIXED, *(f"bhojanapalli2016-example{k}{c}-rank3" for k in (1, 2) for c in ("", "-corrected"))]
 
@@ -349,7 +350,8 @@ def get_example(name: str) -> Example:
     Raises
     ------
     InputError
-        Unknown name, or a rank above :data:`MAX_EXTENSION_RANK`.
+        Unknown name, or an extension rank the example does not have (Example 1: ``R ≥ 1``;
+        Example 2: odd ``R ≥ 3``; both at most :data:`MAX_EXTENSION_RANK`).
 
     Notes
     -----
