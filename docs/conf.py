@@ -35,7 +35,9 @@ extensions = [
 
 # No network at build time: no intersphinx, MathJax is loaded by the reader's browser.
 root_doc = "index"
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+# Folders whose name starts with "_" (docs/papers/_verdicts, …) hold files that pages include,
+# not pages of their own.
+exclude_patterns = ["_build", "**/_*", "Thumbs.db", ".DS_Store"]
 templates_path: list[str] = []
 html_theme = "alabaster"
 html_static_path: list[str] = []
