@@ -235,3 +235,15 @@ def test_kernel_is_gram_of_svec_rows():
     X = sym(np.random.default_rng(1).standard_normal((3, 3)))
     assert svec(X) @ H @ svec(X) == pytest.approx(np.sum(op.apply(X) ** 2), rel=1e-12)
     np.testing.assert_allclose(smat(op.matrix), op.matrices())
+
+
+def test_prefix_adjoint_norms_match_each_prefix_operator():
+    from spurious.core._operators import prefix_adjoint_norms
+
+    op = gaussian(30, 4, np.random.default_rng(0))
+    b = np.random.default_rng(1).standard_normal(30)
+    ms = [5, 12, 30]
+    got = prefix_adjoint_norms(op.matrix, b, ms)
+    for m, s in zip(ms, got, strict=True):
+        sub = SensingOperator(op.matrix[:m], op.n)
+        assert s == pytest.approx(np.linalg.norm(sub.adjoint(b[:m]) / m, 2), rel=1e-12)

@@ -218,3 +218,29 @@ def test_false_exactly_with_a_verified_witness(seed):
             assert float(p.value(c.witness)) < c.f
         if c.local_min is True:
             assert c.strict
+
+
+def test_certify_accepts_an_example_an_instance_or_a_problem_and_defaults_x():
+    ex = get_example("zhang2018-example3")
+    ref = certify(ex.instance.problem(), ex.instance.x, rng=0)
+    for obj in ("zhang2018-example3", ex, ex.instance):
+        c = certify(obj, rng=0)
+        assert (c.f, c.grad_norm, c.local_min, c.method) == (ref.f, ref.grad_norm, ref.local_min, ref.method)
+    other = certify(ex, np.array([0.3, 0.2]), rng=0)  # an explicit x overrides the instance's
+    assert other.f == pytest.approx(float(ex.instance.problem().value(np.array([[0.3], [0.2]]))))
+    with pytest.raises(InputError, match="carries no point"):
+        certify(ex.instance.problem())
+
+
+def test_certify_refuses_bad_tolerances():
+    p, x = example3()
+    for kw in ({"grad_tol": -1.0}, {"eig_tol": float("nan")}, {"starts": -1}):
+        with pytest.raises(InputError, match=next(iter(kw))):
+            certify(p, x, **kw)
+
+
+def test_strict_saddle_check_accepts_an_example():
+    ex = get_example("zhang2018-example3")
+    a = strict_saddle_check(ex)
+    b = strict_saddle_check(ex.instance.problem(), ex.instance.x)
+    assert a.to_dict() == b.to_dict()

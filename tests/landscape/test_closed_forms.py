@@ -265,3 +265,20 @@ def test_soc_invariances(p, c):
     assert program(U @ x, U @ z, "second") == pytest.approx(d, abs=1e-6)
     assert program(x @ _orth(rng, r), z @ _orth(rng, r), "second") == pytest.approx(d, abs=1e-6)
     assert program(c * x, c * z, "second") == pytest.approx(d, abs=1e-6)
+
+
+def test_orthogonal_construction_geometry():
+    from spurious.landscape._closed_forms import orthogonal_construction
+
+    g = np.random.default_rng(3)
+    x, z = g.standard_normal((5, 1)), g.standard_normal((5, 1))
+    y = orthogonal_construction(x, z)
+    assert abs(float(y[:, 0] @ z[:, 0])) < 1e-12
+    assert np.linalg.norm(y) == pytest.approx(np.linalg.norm(z) / np.sqrt(2))
+    rho, phi = rho_phi(y, z)
+    assert rho == pytest.approx(1 / np.sqrt(2)) and phi == pytest.approx(np.pi / 2)
+    assert thresholds.threshold_program(y, z).delta == pytest.approx(0.5, abs=1e-6)  # zhang2018 §4: δ = 1/2
+    with pytest.raises(InputError, match="colinear"):
+        orthogonal_construction(2 * z, z)
+    with pytest.raises(InputError, match="rank 1"):
+        orthogonal_construction(g.standard_normal((5, 2)), g.standard_normal((5, 2)))

@@ -134,3 +134,37 @@ def test_property_sampled_le_lower_le_upper(n, m, k, seed):
     assert b.upper == pytest.approx(full_rank_delta(op.kernel()))
     if k >= n:
         assert b.lower == b.upper == b.exact
+
+
+def test_full_rank_delta_in_a_fixed_normalization():
+    # bhojanapalli2016 eq. (3): (1 − δ)‖X‖² ≤ ‖A(X)‖²/m ≤ (1 + δ)‖X‖² over all symmetric X
+    op = gaussian(400, 4, np.random.default_rng(1))
+    d = full_rank_delta(op.kernel(), scale=400)
+    X = np.random.default_rng(2).standard_normal((50, 4, 4))
+    X = X + np.swapaxes(X, 1, 2)
+    ratio = np.sum(op.apply(X) ** 2, axis=1) / 400 / np.sum(X * X, axis=(1, 2))
+    assert np.all(np.abs(ratio - 1.0) <= d + 1e-12)
+    assert full_rank_delta(op.kernel()) <= d < 1.0  # never below the scale-free δ
+    lam = np.linalg.eigvalsh(op.kernel())
+    assert d == max(1 - lam[0] / 400, lam[-1] / 400 - 1)
+    with pytest.raises(InputError, match="scale"):
+        full_rank_delta(op.kernel(), scale=0.0)
+
+
+def test_rip_bounds_accepts_an_example_an_instance_and_a_problem():
+    from spurious.core._examples import get_example
+
+    ex = get_example("zhang2018-example3")
+    ref = rip_bounds(ex.instance.operator, 2)
+    for obj in ("zhang2018-example3", ex, ex.instance, ex.instance.problem()):
+        b = rip_bounds(obj, 2)
+        assert (b.lower, b.upper, b.method) == (ref.lower, ref.upper, ref.method)
+    with pytest.raises(InputError, match="expected a sensing operator"):
+        rip_bounds(3.0, 2)
+
+
+@pytest.mark.parametrize("kw", [{"rank": 0}, {"rank": 1.5}, {"samples": -1}, {"starts": -2}, {"maxiter": 0}])
+def test_rip_bounds_refuses_bad_scalars(kw):
+    args = {"rank": 2, **kw}
+    with pytest.raises(InputError, match=next(iter(kw))):
+        rip_bounds(example3_operator(), **args)

@@ -380,3 +380,39 @@ def test_naive_lmi_without_facial_reduction_is_not_certifiable():
     eta_good, _, status_good = _solve(good, "second", 0.0, "clarabel")
     assert status_good == "optimal"
     assert status_naive != "optimal" or abs(eta_naive - eta_good) > 1e-9
+
+
+def test_fixed_eta_curvature_confirms_thm7_failure():
+    # zhang2018 Thm 7 claims δ_soc ≤ δ₅ at (ρ, φ) = (0.5, 0.394) (|sin φ| ≤ ρ): no kernel with δ₅ is second order
+    import warnings
+
+    from spurious.landscape._closed_forms import thm5_delta
+    from spurious.landscape._thresholds import eta_from_delta, fixed_eta_curvature
+
+    rho, phi = 0.5, 0.394
+    x, z = np.array([[rho * np.cos(phi)], [rho * np.sin(phi)]]), np.array([[1.0], [0.0]])
+    d5 = float(thm5_delta(rho, phi))
+    bad = fixed_eta_curvature(x, z, eta_from_delta(d5))
+    assert bad.status == "optimal"  # the refutation rests on a certified solve
+    assert bad.t < -1e-4 and bad.t_check == pytest.approx(bad.t, abs=1e-7)
+    assert bad.delta == pytest.approx(d5, abs=1e-15)
+    # δ_soc of the same point is above δ₅ (the fixed-η program and LMI (10) agree)
+    assert threshold_program(x, z).delta > d5 + 1e-4
+    # where Thm 7 holds (ρ = 1, φ = π/2), the same program is feasible with t ≥ 0; the optimum t = 0 sits on
+    # the boundary of the cone, where Clarabel reports "optimal_inaccurate" (cvxpy warns): only a sanity check
+    x, z = np.array([[0.0], [1.0]]), np.array([[1.0], [0.0]])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+        good = fixed_eta_curvature(x, z, eta_from_delta(float(thm5_delta(1.0, np.pi / 2))))
+    assert good.status in ("optimal", "optimal_inaccurate") and good.t >= -1e-8
+    with pytest.raises(InputError, match="eta"):
+        fixed_eta_curvature(x, z, 1.5)
+
+
+def test_delta_from_eta_is_the_scale_free_map_and_an_involution():
+    from spurious.landscape._thresholds import delta_from_eta, eta_from_delta
+
+    assert delta_from_eta(1 / 3) == pytest.approx(0.5)  # α = 1, β = 3 (Example 3)
+    assert delta_from_eta(0.0) == 1.0 and delta_from_eta(1.0) == 0.0
+    assert delta_from_eta(-0.1) == 1.0 and delta_from_eta(1.2) == 0.0  # clipped
+    assert eta_from_delta(delta_from_eta(0.3)) == pytest.approx(0.3, abs=1e-15)

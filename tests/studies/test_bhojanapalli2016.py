@@ -162,13 +162,3 @@ def test_prefix_gd_equals_solvers_gd():
         ref = gd(p, x0[k : k + 1, :, :r], steps=100, lr=float(lr[k]))
         assert np.max(np.abs(ref.x[0] - res.x[k, :, :r])) <= 1e-10
         assert ref.distance[0] == pytest.approx(res.distance[k], rel=1e-10, abs=1e-12)
-
-
-def test_paper_delta_full_matches_the_kernel_spectrum():
-    op = gaussian(400, 4, np.random.default_rng(1))
-    d = B.paper_delta_full(op.matrix)
-    X = np.random.default_rng(2).standard_normal((50, 4, 4))
-    X = X + np.swapaxes(X, 1, 2)
-    ratio = np.sum(op.apply(X) ** 2, axis=1) / 400 / np.sum(X * X, axis=(1, 2))
-    assert np.all(np.abs(ratio - 1.0) <= d + 1e-12)  # (1 − δ)‖X‖² ≤ ‖A(X)‖²/m ≤ (1 + δ)‖X‖²
-    assert 0.0 < d < 1.0

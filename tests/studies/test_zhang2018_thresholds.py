@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from spurious.landscape._closed_forms import thm5_delta
 from spurious.studies import _registry as registry
 from spurious.studies import _runner as runner
 from spurious.studies import zhang2018_thresholds as Z
@@ -37,14 +35,6 @@ def test_registered():
         assert n in names
 
 
-def test_orthogonal_construction_geometry():
-    g = np.random.default_rng(3)
-    x, z = g.standard_normal((5, 1)), g.standard_normal((5, 1))
-    y = Z.orthogonal_construction(x, z)
-    assert abs(float(y[:, 0] @ z[:, 0])) < 1e-12
-    assert np.linalg.norm(y) == pytest.approx(np.linalg.norm(z) / np.sqrt(2))
-
-
 def test_min_delta_small_run(tmp_path):
     exp = _small("zhang2018-min-delta", ns=[1, 2, 3], trials=3, construction_trials=6, construction_chunks=2,
                  construction_ns=[2, 3])
@@ -63,24 +53,6 @@ def test_min_delta_small_run(tmp_path):
     again = Z.min_delta_chunk(exp.params(True), {"kind": "random", "n": 3, "r": 2}, 1)
     mine = df[(df.kind == "random") & (df.n == 3) & (df.r == 2)].reset_index(drop=True)
     np.testing.assert_array_equal(again.delta.to_numpy(), mine.delta.to_numpy())
-
-
-def test_fixed_eta_curvature_confirms_thm7_failure():
-    # zhang2018 Thm 7 claims δ_soc ≤ δ₅ at (ρ, φ) = (0.5, 0.394) (|sin φ| ≤ ρ): no kernel with δ₅ is second order
-    rho, phi = 0.5, 0.394
-    x, z = Z._rank1(rho, phi)
-    d5 = float(thm5_delta(rho, phi))
-    bad = Z.fixed_eta_curvature(x, z, (1 - d5) / (1 + d5))
-    assert bad["status"] == "optimal"  # the refutation rests on a certified solve
-    assert bad["t"] < -1e-4 and bad["t_check"] == pytest.approx(bad["t"], abs=1e-7)
-    # where Thm 7 holds (ρ = 1, φ = π/2), the same program is feasible with t ≥ 0; the optimum t = 0 sits on
-    # the boundary of the cone, where Clarabel reports "optimal_inaccurate" (cvxpy warns): only a sanity check
-    x, z = Z._rank1(1.0, np.pi / 2)
-    d5 = float(thm5_delta(1.0, np.pi / 2))
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Solution may be inaccurate")
-        good = Z.fixed_eta_curvature(x, z, (1 - d5) / (1 + d5))
-    assert good["status"] in ("optimal", "optimal_inaccurate") and good["t"] >= -1e-8
 
 
 def test_closed_forms_small_run(tmp_path):

@@ -12,6 +12,7 @@ coordinates (the asymmetric problem, bi2021 eq. (5)).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 
@@ -132,6 +133,32 @@ class RectangularOperator:
 
 
 # ----------------------------------------------------------------------------- constructors
+
+
+def prefix_adjoint_norms(A: np.ndarray, b: np.ndarray, ms: object) -> np.ndarray:
+    """``‖A_m*(b_m)/m‖₂`` for each ``m`` of the increasing list ``ms``, where ``A_m`` is the
+    operator of the first ``m`` rows of ``A`` (prefix sums of ``Σ bᵢ Aᵢ``).
+
+    Parameters
+    ----------
+    A : (M, N) array
+        Operator matrix in svec coordinates (``N = n(n+1)/2``).
+    b : (M,) array
+        Measurements.
+    ms : increasing sequence of int in ``[1, M]``
+
+    Returns
+    -------
+    (len(ms),) array
+        The spectral norm (largest ``|λ|``) of ``smat(Σ_{i<m} bᵢ aᵢ)/m``: ``σ₁`` of the matrix
+        the spectral initialization factors (bhojanapalli2016 Fig. 1's step ``c/σ₁(A*(y)/m)``).
+    """
+    sig = []
+    acc = np.zeros(A.shape[1])
+    for lo, hi in itertools.pairwise([0, *ms]):
+        acc = acc + b[lo:hi] @ A[lo:hi]
+        sig.append(float(np.max(np.abs(np.linalg.eigvalsh(smat(acc / hi))))))
+    return np.array(sig)
 
 
 def _check_size(m: int, n: int, max_bytes: float) -> None:

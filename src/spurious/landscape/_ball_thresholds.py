@@ -48,7 +48,8 @@ import numpy as np
 from spurious.core._errors import InputError, SolverError
 from spurious.core._linalg import outer
 from spurious.core._rng import RNGLike, as_generator
-from spurious.core._validation import as_factor
+from spurious.core._validation import as_factor, check_float, check_int
+from spurious.landscape import _guarantees
 from spurious.landscape._closed_forms import delta_foc_closed, delta_foc_rank1
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,10 @@ __all__ = [
 
 #: Global second-order thresholds used by zhang2020 eq. (7): 1/2 for r = 1 (Zhang, Sojoudi,
 #: Lavaei 2018), 1/5 for r > 1 (bhojanapalli2016 Thm 4.1).
-DELTA_STAR = {1: 0.5}
-_DELTA_STAR_HIGH_RANK = 0.2
+DELTA_STAR = {1: _guarantees.DELTA_STAR}
+_DELTA_STAR_HIGH_RANK = _guarantees.DELTA_NO_SPURIOUS
+#: Cap of zhang2020 Cor. 6: ``1/δ*²`` with the global threshold ``δ* = 1/5`` (25).
+_SAMPLE_CAP = float(round(1.0 / _guarantees.DELTA_NO_SPURIOUS**2))
 
 
 @dataclass(frozen=True)
@@ -121,10 +124,7 @@ def _ground_truth(z: object) -> np.ndarray:
 
 
 def _eps(eps: float) -> float:
-    e = float(eps)
-    if not np.isfinite(e) or e < 0:
-        raise InputError(f"eps: must be a finite number ≥ 0, got {eps!r}")
-    return e
+    return check_float(eps, "eps", 0.0)
 
 
 def constant_c(z: object) -> float:
@@ -141,9 +141,8 @@ def _rel_error(x: np.ndarray, z: np.ndarray) -> float:
 
 def delta_star(r: int) -> float:
     """``δ*`` of zhang2020 eq. (7): 1/2 for ``r = 1``, 1/5 for ``r > 1``."""
-    if int(r) < 1:
-        raise InputError(f"r: must be ≥ 1, got {r}")
-    return DELTA_STAR.get(int(r), _DELTA_STAR_HIGH_RANK)
+    r = check_int(r, "r", 1)
+    return DELTA_STAR.get(r, _DELTA_STAR_HIGH_RANK)
 
 
 def _g(t: float) -> float:
@@ -259,13 +258,10 @@ def sample_complexity(z: object, eps: float, n: int | None = None, C0: float = 1
         (the global threshold δ* = 1/5) takes over; the paper uses 25 for every rank.
     """
     z = _ground_truth(z)
-    if C0 <= 0 or not np.isfinite(C0):
-        raise InputError(f"C0: must be a finite positive constant, got {C0!r}")
-    nn = z.shape[0] if n is None else int(n)
-    if nn < 1:
-        raise InputError(f"n: must be ≥ 1, got {n!r}")
+    C0 = check_float(C0, "C0", 0.0, open_low=True)
+    nn = z.shape[0] if n is None else check_int(n, "n", 1)
     gap = 1.0 - constant_c(z) * _eps(eps)
-    factor = 25.0 if gap <= 1.0 / 25.0 else min(1.0 / gap, 25.0)
+    factor = _SAMPLE_CAP if gap <= 1.0 / _SAMPLE_CAP else min(1.0 / gap, _SAMPLE_CAP)
     return float(factor * C0 * nn * z.shape[1])
 
 

@@ -26,7 +26,7 @@ from spurious.core._errors import InputError
 from spurious.core._linalg import orthogonal_complement, rotation_directions, unvec, vec
 from spurious.core._problems import SymmetricProblem
 from spurious.core._rng import RNGLike, as_generator
-from spurious.core._validation import check_bytes
+from spurious.core._validation import check_bytes, check_float, check_int
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,30 @@ class Certificate:
             "grad_tol_abs": self.grad_tol_abs,
             "eig_tol_abs": self.eig_tol_abs,
         }
+
+
+def problem_and_point(obj: object, x: object = None) -> tuple[object, np.ndarray]:
+    """The problem ``obj`` stands for (:func:`spurious.core._sources.as_problem`) and the point:
+    ``x`` when given, else the instance's own ``x`` (InputError when there is none)."""
+    from spurious.core._sources import as_problem
+
+    r = None
+    if x is not None and _instance_like(obj):
+        shape = np.shape(x)
+        r = 1 if len(shape) == 1 else (shape[1] if len(shape) == 2 else None)
+    problem, x0 = as_problem(obj, r)
+    if x is None:
+        if x0 is None:
+            raise InputError(f"x: {type(obj).__name__} carries no point; pass x")
+        x = x0
+    return problem, x
+
+
+def _instance_like(obj: object) -> bool:
+    from spurious.core._examples import Example
+    from spurious.core._instances import Instance
+
+    return isinstance(obj, str | Example | Instance)
 
 
 def check_point(problem: SymmetricProblem, x: np.ndarray) -> np.ndarray:
@@ -263,8 +287,8 @@ def _sphere_search(problem, x, f0, margin, rng, starts, radii, V):
 
 
 def certify(
-    problem: SymmetricProblem,
-    x: np.ndarray,
+    obj: object,
+    x: np.ndarray | None = None,
     *,
     grad_tol: float = GRAD_TOL,
     eig_tol: float = EIG_TOL,
@@ -277,9 +301,12 @@ def certify(
 
     Parameters
     ----------
-    problem : SymmetricProblem
-        Any symmetric problem (least squares, 1-bit, lifted asymmetric).
-    x : (n, r) array
+    obj : SymmetricProblem, str, Example or Instance
+        Any symmetric problem (least squares, 1-bit, lifted asymmetric), or what defines one:
+        a built-in example's name, an :class:`~spurious.Example`, an :class:`~spurious.Instance`
+        (its least-squares problem).
+    x : (n, r) array, optional
+        The point; default the instance's (or example's) own ``x``.
     grad_tol : float
         Relative: first order when ``‖∇g‖_F ≤ grad_tol · s · max(‖x‖_F, 1)`` with
         ``s = ‖∇²g(x)‖₂`` (1 if zero).
@@ -316,17 +343,18 @@ def certify(
     but is not a local minimum (``g = 3/2 − 4a⁴`` along ``(a, √(½ − a²))``):
 
     >>> ex = sp.get_example("zhang2018-example3")
-    >>> cert = sp.certify(ex.instance.problem(), ex.instance.x)
+    >>> cert = sp.certify(ex)  # the example's problem at its own point x
     >>> cert.second_order, cert.spurious, cert.local_min, cert.method
     (True, True, False, 'fourth-order')
     >>> bool(cert.witness_f < cert.f)
     True
     """
+    problem, x = problem_and_point(obj, x)
     if not isinstance(problem, SymmetricProblem):
         raise InputError(f"problem: expected a SymmetricProblem, got {type(problem).__name__} (use .lifted())")
-    for name, val in (("grad_tol", grad_tol), ("eig_tol", eig_tol)):
-        if not (np.isfinite(val) and val >= 0):
-            raise InputError(f"{name} = {val}: must be finite and ≥ 0")
+    grad_tol = check_float(grad_tol, "grad_tol", 0.0)
+    eig_tol = check_float(eig_tol, "eig_tol", 0.0)
+    starts = check_int(starts, "starts", 0)
     x = check_point(problem, x)
     g = as_generator(rng)
     n, r = x.shape

@@ -35,6 +35,7 @@ __all__ = [
     "delta_foc_closed",
     "delta_foc_rank1",
     "delta_from_condition",
+    "orthogonal_construction",
     "rho_phi",
     "thm5_delta",
     "thm6_condition",
@@ -186,6 +187,45 @@ def delta_from_condition(kappa: object) -> float | np.ndarray:
     with np.errstate(invalid="ignore"):
         d = np.where(np.isinf(k), 1.0, (k - 1.0) / (k + 1.0))
     return _out(d)
+
+
+def orthogonal_construction(x: object, z: object) -> np.ndarray:
+    """The point of zhang2018 §4 that attains ``δ_soc = 1/2``: ``x ⟂ z``, ``‖x‖ = ‖z‖/√2`` (rank 1).
+
+    ``x ← x − (xᵀz/‖z‖²) z``, then ``x ← ‖z‖ x/(√2 ‖x‖)``: ``ρ = 1/√2`` and ``φ = π/2`` in the
+    coordinates of :func:`rho_phi`, the geometry of Example 3.
+
+    Parameters
+    ----------
+    x : (n, 1) array, or (n,)
+        A starting point (e.g. a Gaussian draw), not colinear with ``z``.
+    z : (n, 1) array, or (n,)
+        Ground truth factor, ``z ≠ 0``.
+
+    Returns
+    -------
+    (n, 1) array
+
+    Raises
+    ------
+    InputError
+        Rank other than 1, ``z = 0``, or ``x`` colinear with ``z`` (nothing is left after the projection).
+
+    Notes
+    -----
+    zhang2018 §4 Experiment 1 ("δ = 1/2 consistently") and Experiment 2's "good" instance.
+    """
+    x, z = _pair(x, z)
+    if x.shape[1] != 1 or z.shape[1] != 1:
+        raise InputError(f"orthogonal_construction: rank 1 only (x has {x.shape[1]} columns, z {z.shape[1]})")
+    zz = float(np.vdot(z, z))
+    if zz == 0.0:
+        raise InputError("z = 0: no direction to project out")
+    x = x - z * float(np.vdot(z, x)) / zz
+    nx = float(np.linalg.norm(x))
+    if nx <= 1e-14 * float(np.sqrt(zz)):
+        raise InputError("x is colinear with z: its projection orthogonal to z vanishes")
+    return float(np.linalg.norm(z)) * x / (np.sqrt(2.0) * nx)
 
 
 def delta_foc_rank1(rho: object, phi: object) -> float | np.ndarray:

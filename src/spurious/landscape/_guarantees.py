@@ -28,6 +28,12 @@ from spurious.core._errors import InputError
 
 __all__ = [
     "CONCLUSIONS",
+    "DELTA_ASYMMETRIC",
+    "DELTA_NOISY",
+    "DELTA_NO_SPURIOUS",
+    "DELTA_STAR",
+    "NOISE_BOUND_CONSTANT",
+    "STRICT_SADDLE_CURVATURE",
     "Guarantee",
     "guarantees",
 ]
@@ -39,6 +45,19 @@ SPURIOUS_POSSIBLE = "spurious local minima can exist"
 
 #: Every conclusion a :class:`Guarantee` can state.
 CONCLUSIONS = (NO_SPURIOUS, LINEAR_CONVERGENCE, STRICT_SADDLE, SPURIOUS_POSSIBLE)
+
+#: bhojanapalli2016 Thm 4.1 and zhang2018 Thm 2 (Ge et al.): no spurious local minima for δ < 1/5.
+DELTA_NO_SPURIOUS = 1.0 / 5.0
+#: bhojanapalli2016 Thms 3.1 and 3.2 (noisy sensing, strict saddle): δ₄ᵣ < 1/10.
+DELTA_NOISY = 1.0 / 10.0
+#: The sharp rank-1 threshold δ* = 1/2 (Zhang–Sojoudi–Lavaei 2019; zhang2018 Example 3; bi2021 Thm 5).
+DELTA_STAR = 1.0 / 2.0
+#: bi2021 Thm 6 (asymmetric UVᵀ with balancing): δ < 1/3.
+DELTA_ASYMMETRIC = 1.0 / 3.0
+#: bhojanapalli2016 Thm 3.2: ``λ_min((1/m)∇²f(U)) ≤ −(2/5) σ_r(X*)`` at a critical point ``UUᵀ ≠ X*``.
+STRICT_SADDLE_CURVATURE = 2.0 / 5.0
+#: bhojanapalli2016 Thm 3.1: ``‖UUᵀ − X*‖_F ≤ 20 √(log n / m) σ_w`` (the constant 20).
+NOISE_BOUND_CONSTANT = 20.0
 
 
 @dataclass(frozen=True)
@@ -118,7 +137,7 @@ _TABLE = (
         _BHOJ,
         "noiseless symmetric matrix sensing, (4r, δ₄ᵣ)-RIP with δ₄ᵣ < 1/5",
         NO_SPURIOUS,
-        0.2,
+        DELTA_NO_SPURIOUS,
         True,
         4,
         "any",
@@ -131,7 +150,7 @@ _TABLE = (
         _BHOJ,
         "symmetric matrix sensing with i.i.d. Gaussian noise, (4r, δ₄ᵣ)-RIP with δ₄ᵣ < 1/10",
         NO_SPURIOUS,
-        0.1,
+        DELTA_NOISY,
         True,
         4,
         "any",
@@ -145,7 +164,7 @@ _TABLE = (
         _BHOJ,
         "noiseless symmetric matrix sensing, (4r, δ₄ᵣ)-RIP with δ₄ᵣ < 1/10",
         STRICT_SADDLE,
-        0.1,
+        DELTA_NOISY,
         True,
         4,
         "any",
@@ -158,7 +177,7 @@ _TABLE = (
         _ZHANG2018 + "; " + _GE,
         "symmetric matrix sensing, (2r, δ₂ᵣ)-RIP with δ₂ᵣ < 1/5",
         NO_SPURIOUS,
-        0.2,
+        DELTA_NO_SPURIOUS,
         True,
         2,
         "any",
@@ -171,7 +190,7 @@ _TABLE = (
         _ZSL,
         "symmetric rank-1 matrix sensing, (2, δ₂)-RIP with δ₂ < 1/2",
         NO_SPURIOUS,
-        0.5,
+        DELTA_STAR,
         True,
         2,
         "1",
@@ -184,7 +203,7 @@ _TABLE = (
         _BI,
         "symmetric problem, general smooth loss with δ-RIP₂ᵣ (on its Hessian), δ < 1/2",
         STRICT_SADDLE,
-        0.5,
+        DELTA_STAR,
         True,
         2,
         "any",
@@ -197,7 +216,7 @@ _TABLE = (
         _BI,
         "symmetric problem, general smooth loss with δ-RIP₂ᵣ (on its Hessian), δ < 1/2",
         LINEAR_CONVERGENCE,
-        0.5,
+        DELTA_STAR,
         True,
         2,
         "any",
@@ -211,7 +230,7 @@ _TABLE = (
         _BI,
         "asymmetric problem UVᵀ with balancing term, general smooth loss with δ-RIP₂ᵣ, δ < 1/3",
         LINEAR_CONVERGENCE,
-        1.0 / 3.0,
+        DELTA_ASYMMETRIC,
         True,
         2,
         "any",
@@ -225,7 +244,7 @@ _TABLE = (
         "symmetric rank-1 matrix sensing with δ ≥ 1/2: an instance with a spurious local minimum "
         "(second-order point) exists",
         SPURIOUS_POSSIBLE,
-        0.5,
+        DELTA_STAR,
         False,
         2,
         "1",
@@ -241,7 +260,7 @@ _TABLE = (
         "symmetric rank-r matrix sensing with δ ≥ 1/2: replacing the weakest singular direction σ_r u_r of Z "
         "by Example 3's point σ_r (u_r ⟂ w)/√2 gives a spurious second-order point with δ_soc = 1/2",
         SPURIOUS_POSSIBLE,
-        0.5,
+        DELTA_STAR,
         False,
         2,
         "any",

@@ -29,7 +29,7 @@ from spurious.core._errors import InputError, VerificationError
 from spurious.core._linalg import smat, svec
 from spurious.core._operators import SensingOperator
 from spurious.core._rng import RNGLike, as_generator
-from spurious.core._validation import check_bytes
+from spurious.core._validation import check_bytes, check_float, check_int
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +48,25 @@ def delta_from_bounds(alpha: float, beta: float) -> float:
     return float((beta - max(alpha, 0.0)) / (beta + max(alpha, 0.0)))
 
 
-def full_rank_delta(H: np.ndarray) -> float:
+def full_rank_delta(H: np.ndarray, *, scale: float | None = None) -> float:
     """Exact full-rank δ of an operator from its kernel ``H = AᵀA`` (svec coordinates).
 
     Parameters
     ----------
     H : (N, N) array
         Kernel ``AᵀA`` (e.g. ``operator.kernel()``).
+    scale : float > 0, optional
+        Report the constant of a fixed normalization instead of the scale-free one: the smallest
+        δ with ``(1 − δ)‖X‖² ≤ ‖A(X)‖²/scale ≤ (1 + δ)‖X‖²`` over all symmetric ``X``, i.e.
+        ``max(1 − λ_min/scale, λ_max/scale − 1)`` (bhojanapalli2016 eq. (3) with ``scale = m``).
+        It is never below the scale-free δ.
 
     Returns
     -------
     float
         ``δ = (λ_max − λ_min)/(λ_max + λ_min)`` from the extreme eigenvalues of ``H``: the
-        scale-free RIP constant over all ranks (DESIGN).
+        scale-free RIP constant over all ranks (DESIGN); with ``scale``, the normalized one.
+        Both bound ``δ_k`` for every ``k`` (rank ≤ k matrices are a subset).
 
     Examples
     --------
@@ -69,6 +75,9 @@ def full_rank_delta(H: np.ndarray) -> float:
     0.5
     """
     lam = np.linalg.eigvalsh(np.asarray(H, dtype=np.float64))
+    if scale is not None:
+        c = check_float(scale, "scale", 0.0, open_low=True)
+        return float(max(1.0 - lam[0] / c, lam[-1] / c - 1.0))
     return delta_from_bounds(float(lam[0]), float(lam[-1]))
 
 
@@ -227,7 +236,7 @@ def adversarial_ratios(
 
 
 def rip_bounds(
-    operator: SensingOperator,
+    obj: object,
     rank: int,
     *,
     samples: int = 10_000,
@@ -239,7 +248,9 @@ def rip_bounds(
 
     Parameters
     ----------
-    operator : SensingOperator
+    obj : SensingOperator, str, Example, Instance or least-squares problem
+        The operator, or what carries one: a built-in example's name, an
+        :class:`~spurious.Example`, an :class:`~spurious.Instance`, a least-squares problem.
     rank : int
         The rank ``k`` of the test matrices (``2r`` or ``4r`` in the theorems), not the
         factor rank. For ``k ≥ n`` the bounds are the exact value.
@@ -259,7 +270,8 @@ def rip_bounds(
     Raises
     ------
     InputError
-        ``rank < 1``, ``samples < 0`` or ``starts < 0``.
+        ``obj`` carries no symmetric operator; ``rank < 1``, ``samples < 0``, ``starts < 0`` or
+        ``maxiter < 1``.
     TooLargeError
         The kernel ``H`` (``N × N``) or the sample count is beyond the limits.
 
@@ -272,8 +284,7 @@ def rip_bounds(
     --------
     The operator of zhang2018 Example 3 (``n = 2``, so rank 2 is exact): ``δ = 1/2``.
 
-    >>> op = sp.get_example("zhang2018-example3").instance.operator
-    >>> b = sp.rip_bounds(op, rank=2)
+    >>> b = sp.rip_bounds("zhang2018-example3", rank=2)
     >>> b.method, round(b.lower, 12), round(b.upper, 12)
     ('exact', 0.5, 0.5)
 
@@ -283,15 +294,15 @@ def rip_bounds(
     >>> bool(b.sampled <= b.lower <= b.upper), b.method
     (True, 'adversarial')
     """
+    from spurious.core._sources import as_operator
+
+    operator = as_operator(obj)
     if not isinstance(operator, SensingOperator):
-        raise InputError(f"operator: expected a SensingOperator, got {type(operator).__name__}")
-    rank = int(rank)
-    if rank < 1:
-        raise InputError(f"rank = {rank}: must be ≥ 1")
-    if samples < 0 or samples > MAX_SAMPLES:
-        raise InputError(f"samples = {samples}: must lie in [0, {MAX_SAMPLES}]")
-    if starts < 0:
-        raise InputError(f"starts = {starts}: must be ≥ 0")
+        raise InputError(f"operator: expected a symmetric SensingOperator, got {type(operator).__name__}")
+    rank = check_int(rank, "rank", 1)
+    samples = check_int(samples, "samples", 0, MAX_SAMPLES)
+    starts = check_int(starts, "starts", 0)
+    maxiter = check_int(maxiter, "maxiter", 1)
     n, N = operator.n, operator.N
     if rank < n and samples == 0 and starts == 0:
         raise InputError(f"rank = {rank} < n = {n}: a lower bound needs samples > 0 or starts > 0")

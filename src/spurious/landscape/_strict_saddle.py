@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from spurious.core._errors import InputError
-from spurious.core._problems import SymmetricProblem
-from spurious.landscape._certify import GRAD_TOL, check_point
+from spurious.landscape._certify import GRAD_TOL, check_point, problem_and_point
+from spurious.landscape._guarantees import DELTA_NOISY, STRICT_SADDLE_CURVATURE
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ class StrictSaddleCheck:
 
 
 def strict_saddle_check(
-    problem: SymmetricProblem,
-    x: np.ndarray,
+    obj: object,
+    x: np.ndarray | None = None,
     delta4r: float | None = None,
     *,
     p: float | None = None,
@@ -71,10 +71,11 @@ def strict_saddle_check(
 
     Parameters
     ----------
-    problem : SymmetricProblem
-        A least-squares problem (:func:`~spurious.least_squares`).
-    x : (n, r) array
-        The point ``U``.
+    obj : SymmetricProblem, str, Example or Instance
+        A least-squares problem (:func:`~spurious.least_squares`), or an example (name) or
+        instance (its least-squares problem).
+    x : (n, r) array, optional
+        The point ``U``; default the instance's own ``x``.
     delta4r : float, optional
         Our scale-free δ over rank ≤ 4r matrices. Default: the exact full-rank δ of the
         operator (``rip_bounds(op, 4r).upper``, a valid upper bound on δ₄ᵣ).
@@ -97,7 +98,8 @@ def strict_saddle_check(
     from spurious.core._losses import QuadraticLoss
     from spurious.core._operators import SensingOperator
 
-    loss = problem.loss
+    problem, x = problem_and_point(obj, x)
+    loss = getattr(problem, "loss", None)
     if not isinstance(loss, QuadraticLoss) or not isinstance(loss.operator, SensingOperator):
         raise InputError("problem: the strict-saddle check needs a symmetric least-squares problem")
     op = loss.operator
@@ -132,9 +134,9 @@ def strict_saddle_check(
     first = grad_norm <= grad_tol * scale * max(float(np.linalg.norm(x)), 1.0)
     distinct = float(problem.distance(x)) > 1e-6 * max(float(np.linalg.norm(problem.m_star)), 1.0)
     noiseless = bool(np.allclose(loss.b, op.apply(problem.m_star), rtol=1e-10, atol=1e-12))
-    bound = -0.4 * sigma_r
+    bound = -STRICT_SADDLE_CURVATURE * sigma_r
     norm = lam_min / p
-    applies = bool(delta4r < 0.1 and first and distinct and noiseless and rank_star <= r)
+    applies = bool(delta4r < DELTA_NOISY and first and distinct and noiseless and rank_star <= r)
     return StrictSaddleCheck(
         lambda_min=lam_min,
         lambda_min_normalized=float(norm),

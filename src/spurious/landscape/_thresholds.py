@@ -83,16 +83,21 @@ from spurious.core._linalg import (
     svec_dim,
     sym_jacobian,
 )
-from spurious.core._validation import as_factor, check_bytes
+from spurious.core._summary import summary_lines
+from spurious.core._validation import as_factor, check_bytes, check_float
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "SOLVERS",
+    "FixedEtaCurvature",
     "ThresholdResult",
     "Thresholds",
     "delta_foc_program",
+    "delta_from_eta",
     "delta_soc",
+    "eta_from_delta",
+    "fixed_eta_curvature",
     "lift_kernel",
     "margin_curve",
     "reduce_pair",
@@ -236,9 +241,20 @@ def _pair(x: object, z: object) -> tuple[np.ndarray, np.ndarray]:
     return x, z
 
 
-def _delta(eta: float) -> float:
-    eta = min(max(float(eta), 0.0), 1.0)
-    return (1.0 - eta) / (1.0 + eta)
+def delta_from_eta(eta: float) -> float:
+    """``δ = (1 − η)/(1 + η)`` of a kernel with ``ηI ⪯ H ⪯ I`` (``η`` clipped to ``[0, 1]``).
+
+    The scale-free RIP constant of the DESIGN convention with ``α = η``, ``β = 1``; the one home
+    of this map (zhang2018 Theorem 8: ``δ* = (1 − η*)/(1 + η*)``).
+    """
+    from spurious.landscape._rip import delta_from_bounds
+
+    return delta_from_bounds(min(max(float(eta), 0.0), 1.0), 1.0)
+
+
+def eta_from_delta(delta: float) -> float:
+    """``η = (1 − δ)/(1 + δ)``: the inverse of :func:`delta_from_eta` (the map is an involution)."""
+    return delta_from_eta(delta)
 
 
 def reduce_pair(x: np.ndarray, z: np.ndarray, rtol: float = RANK_RTOL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -356,14 +372,20 @@ def _solver_options(solver: str) -> tuple[str, dict]:
     raise InputError(f"solver = {solver!r}: expected one of {', '.join(SOLVERS)}")
 
 
-def _solve(data: _Data, order: str, margin: float, solver: str) -> tuple[float, np.ndarray, str]:
-    """Solve the program with cvxpy; returns ``(η, H, status)``."""
+def _solve(data: _Data, order: str, margin: float, solver: str, fixed_eta: float | None = None
+           ) -> tuple[float, np.ndarray, str]:
+    """Solve the program with cvxpy; returns ``(η, H, status)``.
+
+    With ``fixed_eta`` (second order only) ``η`` is that constant and the objective is the
+    curvature instead: ``max t`` s.t. ``M(H) ⪰ tI`` off the symmetry directions; the first
+    value returned is then the optimal ``t`` (NaN, with the status, when none was found).
+    """
     import cvxpy as cp
 
     K = data.e.shape[0]
     name, opts = _solver_options(solver)
     H = cp.Variable((K, K), symmetric=True)
-    eta = cp.Variable()
+    eta = cp.Variable() if fixed_eta is None else fixed_eta
     I = np.eye(K)
     cons = [H - eta * I >> 0, I - H >> 0]
     if data.UJ.shape[1]:
@@ -371,10 +393,19 @@ def _solve(data: _Data, order: str, margin: float, solver: str) -> tuple[float, 
     if order == "second":
         p = data.V.shape[1]
         Mv = cp.reshape(data.G @ cp.vec(H, order="F"), (p, p), order="F")
-        cons.append(0.5 * (Mv + Mv.T) - margin * np.eye(p) >> 0)
-        if margin > 0:
+        t = margin if fixed_eta is None else cp.Variable()
+        cons.append(0.5 * (Mv + Mv.T) - t * np.eye(p) >> 0)
+        if fixed_eta is None and margin > 0:
             cons.append(eta >= 0)
-    prob = cp.Problem(cp.Maximize(eta), cons)
+    prob = cp.Problem(cp.Maximize(eta if fixed_eta is None else t), cons)
+    if fixed_eta is not None:
+        try:
+            prob.solve(solver=name, **opts)
+        except cp.error.SolverError as exc:
+            raise SolverError(f"{solver}: {' '.join(str(exc).split())}") from None
+        if H.value is None or t.value is None:
+            return float("nan"), np.full((K, K), np.nan), str(prob.status)
+        return float(t.value), 0.5 * (H.value + H.value.T), str(prob.status)
     try:
         with warnings.catch_warnings():  # "solution may be inaccurate": reported in the status instead
             warnings.simplefilter("ignore", UserWarning)
@@ -418,7 +449,7 @@ def _recheck(data: _Data, H: np.ndarray, eta: float, order: str, margin: float) 
 def _exact(eta: float, order: str, margin: float, reduced: bool, message: str, n: int, r: int) -> ThresholdResult:
     return ThresholdResult(
         eta=eta,
-        delta=_delta(eta),
+        delta=delta_from_eta(eta),
         order=order,
         margin=margin,
         status="exact",
@@ -547,7 +578,7 @@ def threshold_program(
     msg = why if why else ("reduced to span[x z]" if reduce else "full-dimensional program")
     return ThresholdResult(
         eta=float(min(max(eta, 0.0), 1.0)),
-        delta=_delta(eta),
+        delta=delta_from_eta(eta),
         order=order,
         margin=margin,
         status=status,
@@ -563,6 +594,93 @@ def threshold_program(
         H_reduced=Hh,
         basis=Q,
     )
+
+
+@dataclass(frozen=True)
+class FixedEtaCurvature:
+    """Best curvature of LMI (10) with ``η`` fixed (:func:`fixed_eta_curvature`).
+
+    Attributes
+    ----------
+    eta : float
+        The fixed ``η`` (``δ = (1 − η)/(1 + η)``).
+    t : float
+        ``max t`` s.t. ``M(H) ⪰ tI`` off the symmetry directions, in the normalized scale
+        ``‖[x z]‖₂ = 1`` (NaN when the solver returned no point).
+    t_check : float
+        ``λ_min(VᵀM(H)V)`` recomputed with :func:`spurious.linalg.hessian_form` at the solver's ``H``.
+    status : str
+        cvxpy status.
+    """
+
+    eta: float
+    t: float
+    t_check: float
+    status: str
+
+    @property
+    def delta(self) -> float:
+        """``(1 − η)/(1 + η)``."""
+        return delta_from_eta(self.eta)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"eta": self.eta, "delta": self.delta, "t": self.t, "t_check": self.t_check, "status": self.status}
+
+    def __str__(self) -> str:
+        return summary_lines("FixedEtaCurvature", [
+            ("η (fixed)", self.eta), ("δ", self.delta), ("max λ_min(M(H))", self.t),
+            ("recomputed", self.t_check), ("status", self.status)])
+
+    def __repr__(self) -> str:
+        return f"FixedEtaCurvature(eta={self.eta:.6g}, t={self.t:.6g}, status={self.status!r})"
+
+
+def fixed_eta_curvature(x: object, z: object, eta: float, *, solver: str = "clarabel") -> FixedEtaCurvature:
+    """LMI (10) with ``η`` fixed: ``max t`` s.t. ``ηI ⪯ H ⪯ I``, ``L(H) = 0``, ``M(H) ⪰ tI``.
+
+    Parameters
+    ----------
+    x : (n, r) array, or (n,) for rank 1
+        Candidate point.
+    z : (n, r') array, or (n,)
+        Ground truth factor.
+    eta : float in [0, 1]
+        The fixed lower eigenvalue bound of ``H`` (``δ = (1 − η)/(1 + η)``).
+    solver : {"clarabel", "scs", "mosek"}
+
+    Returns
+    -------
+    FixedEtaCurvature
+        ``t < 0`` means that no kernel of condition number ``1/η`` makes ``x`` a second-order
+        point: ``δ_soc(x) > (1 − η)/(1 + η)``.
+
+    Raises
+    ------
+    InputError
+        Bad input.
+    SolverError
+        The solver failed.
+
+    Notes
+    -----
+    zhang2018 eq. (10) with the objective moved from ``η`` to the curvature; the same reduced
+    data as :func:`threshold_program` (``M(H)`` off the rotation directions, scale normalized
+    so that ``‖[x z]‖₂ = 1``, solved in ``span[x z]``).
+    """
+    x, z = _pair(x, z)
+    eta = check_float(eta, "eta", 0.0, 1.0)
+    if solver not in SOLVERS:
+        raise InputError(f"solver = {solver!r}: expected one of {', '.join(SOLVERS)}")
+    s = float(np.linalg.norm(np.hstack([x, z]), 2))
+    if s == 0:
+        raise InputError("x = z = 0: no program to solve")
+    _, xh, zh = reduce_pair(x / s, z / s)
+    data = _program_data(xh, zh, "second")
+    t, H, status = _solve(data, "second", 0.0, solver, fixed_eta=eta)
+    if not np.isfinite(t):
+        return FixedEtaCurvature(eta, t, float("nan"), status)
+    M = data.V.T @ hessian_form(H, data.x, data.z) @ data.V
+    return FixedEtaCurvature(eta, t, float(np.linalg.eigvalsh(0.5 * (M + M.T))[0]), status)
 
 
 def delta_soc(x: object, z: object, **kw) -> float:

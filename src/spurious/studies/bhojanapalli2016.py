@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 from pathlib import Path
@@ -20,12 +19,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from spurious.core._examples import get_example
-from spurious.core._linalg import smat, svec, svec_order
-from spurious.core._operators import SensingOperator, gaussian
+from spurious.core._linalg import svec, svec_order
+from spurious.core._operators import SensingOperator, gaussian, prefix_adjoint_norms
 from spurious.core._problems import least_squares
 from spurious.core._rng import trial_stream
 from spurious.landscape._certify import certify
-from spurious.landscape._rip import rip_bounds
+from spurious.landscape._rip import full_rank_delta, rip_bounds
 from spurious.solvers._init import spectral
 from spurious.solvers._phase_gd import prefix_gd
 from spurious.studies._plotting import pyplot, save
@@ -105,7 +104,7 @@ def examples_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
             paper = "— (corrected variant: ours, not in the paper) strict spurious local minimum, f = 1"
             verdict = "match" if row.local_min == "true" and row.spurious else "miss"
             note = "off-diagonal measurements e_ie_jᵀ + e_je_iᵀ (spurious.examples); our claim, checked the same way"
-        verdicts.append(_verdict(f"{row.example}: claimed point", paper, ours, "certificate tolerances "
+        verdicts.append(Verdict(f"{row.example}: claimed point", paper, ours, "certificate tolerances "
                                  "(certify defaults)", verdict, note))
     _examples_figure(params, df, figures_dir)
     return verdicts
@@ -178,19 +177,6 @@ def phase_instance(params: dict, trial: int, seed: int, cell: int = 0):
     return A, truths, starts
 
 
-def phase_sigma1(A: np.ndarray, b: np.ndarray, ms: list[int]) -> np.ndarray:
-    """``σ₁(A_m*(b_m)/m)`` for each ``m`` of the increasing list ``ms`` (prefix sums of ``Σ b_i A_i``).
-
-    The step of the Fig. 1 protocol is ``lr_factor / σ₁``.
-    """
-    sig = []
-    acc = np.zeros(A.shape[1])
-    for lo, hi in itertools.pairwise([0, *ms]):
-        acc = acc + b[lo:hi] @ A[lo:hi]
-        sig.append(float(np.max(np.abs(np.linalg.eigvalsh(smat(acc / hi))))))
-    return np.array(sig)
-
-
 def svd_start(A: np.ndarray, b: np.ndarray, z: np.ndarray, m: int) -> np.ndarray:
     """The SVD initialization (:func:`spurious.init.spectral`) of the problem with the first ``m`` rows."""
     problem = least_squares(SensingOperator(A[:m], svec_order(A.shape[1])), z, b=b[:m], scaling="mean")
@@ -214,7 +200,7 @@ def phase_trial(params: dict, trial: int, seed: int, *, dtype: str | None = None
         b = A @ svec(X)
         b_all.append(b)
         stars.append(X)
-        sig = phase_sigma1(A, b, ms)
+        sig = prefix_adjoint_norms(A, b, ms)
         for mi, m in enumerate(ms):
             for init in params["inits"]:
                 if select is not None and not select(m, r, init):
@@ -283,7 +269,7 @@ def phase_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         per_r = ", ".join(f"r={r}: {m50[init][r]:.0f}" for r in ranks)
         ok = np.isfinite(mean) and abs(mean - 1.0) <= 0.25
         dof_ratio = float(np.nanmean([m50[init][r] / (n * r - r * (r - 1) / 2) for r in ranks]))
-        verdicts.append(_verdict(
+        verdicts.append(Verdict(
             f"m at 50 % success / (2nr), mean over r = {ranks[0]}…{ranks[-1]} ({init} init)",
             "≈ 1 (\"phase transition around m = 2·n·r\", Fig. 1 caption)", f"{mean:.2f} (m50: {per_r})",
             f"±0.25 (\"around\"; m grid step {step} = {step / (2 * n):.2g}·2n)", "match" if ok else "miss",
@@ -304,7 +290,7 @@ def phase_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     diverged = (f"{len(div)} runs diverged (non-finite iterate: the step 0.1/σ₁(A*(y)/m) is too long for the "
                 f"curvature of f/m at small m), {below} of them at an m below their (r, init) 50 % point; "
                 "they count as failures")
-    verdicts.append(_verdict(
+    verdicts.append(Verdict(
         "max over r of |m50(random) − m50(SVD)|", "no significant difference between the inits",
         f"{worst:.0f} (overall success {p1:.3f} random vs {p2:.3f} SVD, 3σ = {3 * sd:.3f})",
         f"≤ one m grid step ({step})", "match" if ok else "miss",
@@ -315,7 +301,7 @@ def phase_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     if len(chk):
         mg = main.merge(chk, on=["trial", "m", "r", "init"], suffixes=("", "_ref"))
         bad = int((mg.success != mg.success_ref).sum())
-        verdicts.append(_verdict(
+        verdicts.append(Verdict(
             f"success flags, {params['dtype']} + early stop vs float64 × {params['steps']} iterations",
             "— (our implementation check, not a paper claim)", f"{bad} of {len(mg)} runs differ "
             f"(trial {params['check_trial']}, r ∈ {params['check_ranks']}, m ≤ {params['check_max_m']})",
@@ -372,19 +358,6 @@ def noise_chunks(params: dict) -> list[str]:
             + [f"test-{t}" for t in range(params["test_trials"])])
 
 
-def paper_delta_full(A: np.ndarray) -> float:
-    """Full-rank RIP constant in the paper's normalization (bhojanapalli2016 eq. (3)).
-
-    The smallest δ with ``(1 − δ)‖X‖² ≤ ‖A(X)‖²/m ≤ (1 + δ)‖X‖²`` over all symmetric ``X``:
-    ``max(1 − λ_min(H)/m, λ_max(H)/m − 1)``, ``H = AᵀA`` in svec coordinates. It bounds
-    ``δ_k`` for every ``k`` (rank ≤ k matrices are a subset), so ``< 1/10`` certifies the
-    hypothesis of Thm 3.1. (:mod:`spurious.landscape._rip` reports the scale-free δ, which is smaller.)
-    """
-    lam = np.linalg.eigvalsh(A.T @ A)
-    m = A.shape[0]
-    return float(max(1.0 - lam[0] / m, lam[-1] / m - 1.0))
-
-
 def noise_chunk(params: dict, chunk: str, seed: int) -> pd.DataFrame:
     """One trial: every (r, m, σ_w) run of GD on ``f/m`` with ``y = A(X*) + σ_w w``; or the RIP bounds (``rip``).
 
@@ -422,7 +395,7 @@ def noise_chunk(params: dict, chunk: str, seed: int) -> pd.DataFrame:
             g = len(b_all)
             b_all.append(clean + s * w)
             stars.append(X)
-            sig = phase_sigma1(A, b_all[-1], ms)
+            sig = prefix_adjoint_norms(A, b_all[-1], ms)
             for mi, m in enumerate(ms):
                 x = np.zeros((n, k))
                 x[:, :r] = u0
@@ -431,7 +404,7 @@ def noise_chunk(params: dict, chunk: str, seed: int) -> pd.DataFrame:
                 lr.append(params["lr_factor"] / sig[mi])
     res = prefix_gd(A, np.array(b_all), np.array(stars), np.array(x0), np.array([q[2] for q in runs]),
                     np.array([q[3] for q in runs]), np.array(lr), steps=params["steps"], tol_grad=params["tol_grad"])
-    delta = paper_delta_full(A) if kind == "test" else np.nan
+    delta = full_rank_delta(A.T @ A, scale=A.shape[0]) if kind == "test" else np.nan
     rows = []
     for q, (r, s, m, _) in enumerate(runs):
         rows.append({"kind": "gd" if kind == "trial" else "gd-test", "trial": trial, "m": m, "r": r, "sigma": s,
@@ -452,7 +425,7 @@ def noise_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     dmin = float(rip.delta_lower.min()) if len(rip) else float("nan")
     kind = "a test of the theorem" if dmin < 0.1 else "an illustration, not a test"
     holds = bool((gd.ratio <= 1.0).all())
-    verdicts = [_verdict(
+    verdicts = [Verdict(
         "max over runs of ‖UUᵀ − X*‖_F / (20 √(log n / m) σ_w)",
         "≤ 1 for every local minimum (Thm 3.1, w.p. ≥ 1 − 10/n²)",
         f"{worst.ratio:.3f} (at r = {worst.r}, m = {worst.m}, σ_w = {worst.sigma:g}); "
@@ -469,7 +442,7 @@ def noise_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         trials = test.trial.nunique()
         hyp = dmax < 0.1
         verdict = "match" if bad / len(test) <= 10 / n**2 else ("refuted" if hyp else "miss")
-        verdicts.append(_verdict(
+        verdicts.append(Verdict(
             f"Thm 3.1 where its hypothesis holds: n = {n}, r ∈ {params['test_ranks']}, m = {params['test_m']:,}, "
             f"{trials} operators × σ_w ∈ {params['sigmas']}: max error / bound",
             "≤ 1 (w.p. ≥ 1 − 10/n²) when δ₄ᵣ < 1/10",
@@ -481,7 +454,7 @@ def noise_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     # scaling: log error = a log σ + b log m + c (σ_w > 0)
     X = np.column_stack([np.log(gd.sigma), np.log(gd.m), np.log(gd.r), np.ones(len(gd))])
     coef, *_ = np.linalg.lstsq(X, np.log(gd.error), rcond=None)
-    verdicts.append(_verdict(
+    verdicts.append(Verdict(
         "error exponents in σ_w and m (least-squares fit of log error)",
         "bound ∝ σ_w¹ m^(−1/2)", f"σ_w^{coef[0]:.3f} m^{coef[1]:.3f} r^{coef[2]:.3f}", "±0.1 on each exponent",
         "match" if abs(coef[0] - 1) <= 0.1 and abs(coef[1] + 0.5) <= 0.1 else "miss",
@@ -513,10 +486,6 @@ def _noise_figure(params: dict, gd: pd.DataFrame, figures_dir: Path) -> None:
         ax.set_title(f"n = {params['n']}, r = {r}  (dashed: 20√(log n/m)σ_w)")
         ax.legend(fontsize=7)
     save(fig, figures_dir, "noise.png")
-
-
-def _verdict(quantity: str, paper: str, ours: str, tolerance: str, verdict: str, note: str = "") -> Verdict:
-    return Verdict(quantity=quantity, paper=paper, ours=ours, tolerance=tolerance, verdict=verdict, note=note)
 
 
 def _phase_manifest(params: dict) -> dict:

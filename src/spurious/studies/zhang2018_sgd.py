@@ -46,6 +46,7 @@ import numpy as np
 
 from spurious.core._linalg import outer
 from spurious.core._rng import trial_stream
+from spurious.landscape._closed_forms import orthogonal_construction
 from spurious.landscape._counterexample import Counterexample, counterexample
 from spurious.solvers._init import gaussian, mix
 from spurious.solvers._sgd import gradient_coefficient, sgd
@@ -117,8 +118,7 @@ def draw_pair(params: dict) -> tuple[np.ndarray, np.ndarray]:
     if params["instance"] == "bad":
         x = x * math.sqrt(params["ratio"] / np.linalg.norm(outer(x)))  # ‖xxᵀ‖_F/‖zzᵀ‖_F = ratio
     else:  # zhang2018 Experiment 1: x ← x − (xᵀz/‖z‖²) z, x ← ‖z‖ x/(√2‖x‖)
-        x = x - z * float(z[:, 0] @ x[:, 0]) / float(z[:, 0] @ z[:, 0])
-        x = float(np.linalg.norm(z)) * x / (math.sqrt(2.0) * float(np.linalg.norm(x)))
+        x = orthogonal_construction(x, z)
     return x, z
 
 

@@ -7,7 +7,8 @@
 * ``zhang2018-closed-forms`` — Theorems 5, 6, 7 (:mod:`spurious.closed_forms`) against the
   exact first- and second-order programs over ``φ ∈ [0, π]`` for several ρ. Where Theorem 7
   fails, the failure is re-checked independently: SCS against Clarabel, and the program with
-  ``η`` fixed to Theorem 5's value maximizing ``λ_min(M(H))`` (:func:`fixed_eta_curvature`):
+  ``η`` fixed to Theorem 5's value maximizing ``λ_min(M(H))`` (``fixed_eta_curvature`` of
+  :mod:`spurious.landscape._thresholds`):
   a negative optimum means *no* kernel with Theorem 5's δ makes ``x`` a second-order point.
 * ``zhang2018-margin`` (beyond the paper) — δ of the best instance whose spurious point is a
   certified *strict* local minimum (LMI (10) with ``M(H) ⪰ μI``), vs μ, at Example 3's
@@ -17,6 +18,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,12 +26,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from spurious.core._errors import NoInstanceError, SolverError
-from spurious.core._linalg import hessian_form
 from spurious.core._rng import trial_stream
 from spurious.landscape._certify import certify
-from spurious.landscape._closed_forms import delta_foc_closed, delta_foc_rank1, thm5_delta, thm6_delta, thm7_applies
+from spurious.landscape._closed_forms import (
+    delta_foc_closed,
+    delta_foc_rank1,
+    orthogonal_construction,
+    thm5_delta,
+    thm6_delta,
+    thm7_applies,
+)
 from spurious.landscape._counterexample import counterexample
-from spurious.landscape._thresholds import _program_data, _solver_options, reduce_pair, threshold_program
+from spurious.landscape._thresholds import eta_from_delta, fixed_eta_curvature, threshold_program
 from spurious.studies import _plotting as plotting
 from spurious.studies._registry import Experiment, Verdict
 
@@ -42,10 +50,6 @@ CITATION = "Zhang, Sojoudi, Lavaei, How much restricted isometry is needed in no
 
 #: Absolute tolerance on δ for "no δ below 1/2" and "attains 1/2" (Clarabel gap 1e-10; δ re-checked at 1e-6).
 DELTA_TOL = 1e-6
-
-
-def _v(quantity: str, paper: str, ours: str, tolerance: str, verdict: str, note: str = "") -> Verdict:
-    return Verdict(quantity=quantity, paper=paper, ours=ours, tolerance=tolerance, verdict=verdict, note=note)
 
 
 def _rank1(rho: float, phi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -66,12 +70,6 @@ def min_delta_params(quick: bool) -> dict:
 def min_delta_chunks(params: dict) -> list:
     cells = [{"kind": "random", "n": n, "r": r} for r in params["ranks"] for n in params["ns"] if r <= n]
     return cells + [{"kind": "construction", "part": p} for p in range(params["construction_chunks"])]
-
-
-def orthogonal_construction(x: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """zhang2018 §4: ``x ← x − (xᵀz/‖z‖²) z``, then ``x ← ‖z‖ x/(√2 ‖x‖)`` (rank 1; δ = 1/2 expected)."""
-    x = x - (float(np.sum(x * z)) / float(np.sum(z * z))) * z
-    return float(np.linalg.norm(z)) * x / (np.sqrt(2.0) * float(np.linalg.norm(x)))
 
 
 def _solve_row(x: np.ndarray, z: np.ndarray, solver: str) -> dict:
@@ -118,7 +116,7 @@ def min_delta_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list
     overall = float(ok.delta.min())
     worst = table.loc[table["min"].idxmin()]
     per_cell = "; ".join(f"(n={int(q.n)}, r={int(q.r)}): {q['min']:.6f}" for _, q in table.iterrows())
-    verdicts = [_v(
+    verdicts = [Verdict(
         "min δ of LMI (10) over random Gaussian (x, z), n = 1…10, r ∈ {1, 2}",
         "δ ≥ 1/2 in every cell (3 h of MOSEK trials per cell)",
         f"min δ = {overall:.6f} at (n = {int(worst.n)}, r = {int(worst.r)}); {params['trials']} trials per cell, "
@@ -138,7 +136,7 @@ def min_delta_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list
     cdev = np.abs(con.delta.to_numpy() - 0.5)
     cmax = float(np.nanmax(cdev)) if len(cdev) else float("nan")
     hits = int(np.sum(cdev <= DELTA_TOL))
-    verdicts.append(_v(
+    verdicts.append(Verdict(
         "orthogonal construction (xᵀz = 0, ‖x‖ = ‖z‖/√2) attains δ = 1/2",
         "δ = 1/2 consistently, over 1,000 trials",
         f"{hits} of {len(con)} trials within {DELTA_TOL:g} of 1/2; max |δ − 1/2| = {cmax:.2e} "
@@ -173,44 +171,6 @@ def _min_delta_figure(ok: pd.DataFrame, con: pd.DataFrame, figures_dir: Path) ->
 
 
 # ----------------------------------------------------------------------------- Theorems 5, 6, 7
-
-
-def fixed_eta_curvature(x: object, z: object, eta: float, *, solver: str = "clarabel") -> dict:
-    """Best curvature of LMI (10) with ``η`` fixed: ``max t`` s.t. ``ηI ⪯ H ⪯ I``, ``L(H) = 0``, ``M(H) ⪰ tI``.
-
-    ``M(H)`` is restricted to the complement of the rotation directions, as in
-    :func:`spurious.threshold_program` (same reduced data, scale normalized so that
-    ``‖[x z]‖₂ = 1``). ``t < 0`` means that no kernel of condition number ``1/η`` makes ``x`` a
-    second-order point: ``δ_soc(x) > (1 − η)/(1 + η)``.
-
-    Returns
-    -------
-    dict
-        ``t`` (the optimum, normalized scale), ``t_check`` (``λ_min`` of ``VᵀM(H)V`` recomputed
-        with :func:`spurious.linalg.hessian_form` at the solver's ``H``), ``status``.
-    """
-    import cvxpy as cp
-
-    x, z = np.atleast_2d(np.asarray(x, float)), np.atleast_2d(np.asarray(z, float))
-    s = float(np.linalg.norm(np.hstack([x, z]), 2))
-    _, xh, zh = reduce_pair(x / s, z / s)
-    data = _program_data(xh, zh, "second")
-    K = data.e.shape[0]
-    p = data.V.shape[1]
-    H = cp.Variable((K, K), symmetric=True)
-    t = cp.Variable()
-    Mv = cp.reshape(data.G @ cp.vec(H, order="F"), (p, p), order="F")
-    cons = [H - eta * np.eye(K) >> 0, np.eye(K) - H >> 0, 0.5 * (Mv + Mv.T) - t * np.eye(p) >> 0]
-    if data.UJ.shape[1]:
-        cons.append(data.UJ.T @ (H @ data.e) == 0)
-    name, opts = _solver_options(solver)
-    prob = cp.Problem(cp.Maximize(t), cons)
-    prob.solve(solver=name, **opts)
-    if H.value is None:
-        return {"t": float("nan"), "t_check": float("nan"), "status": str(prob.status)}
-    Hv = 0.5 * (H.value + H.value.T)
-    M = data.V.T @ hessian_form(Hv, data.x, data.z) @ data.V
-    return {"t": float(t.value), "t_check": float(np.linalg.eigvalsh(0.5 * (M + M.T))[0]), "status": str(prob.status)}
 
 
 def closed_params(quick: bool) -> dict:
@@ -253,9 +213,9 @@ def closed_chunk(params: dict, chunk: dict, seed: int) -> pd.DataFrame:
         except SolverError as exc:
             log.warning("SCS re-check failed: %s", exc)
         d5 = df.at[i, "thm5"]
-        fx = fixed_eta_curvature(x, z, (1.0 - d5) / (1.0 + d5), solver=params["solver"])
-        df.at[i, "t_fixed"], df.at[i, "t_check"], df.at[i, "recheck"] = fx["t"], fx["t_check"], True
-        df.at[i, "t_status"] = fx["status"]
+        fx = fixed_eta_curvature(x, z, eta_from_delta(d5), solver=params["solver"])
+        df.at[i, "t_fixed"], df.at[i, "t_check"], df.at[i, "recheck"] = fx.t, fx.t_check, True
+        df.at[i, "t_status"] = fx.status
     return df
 
 
@@ -273,7 +233,7 @@ def closed_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     holds5 = float(slack5.min()) >= -tol
     eq_ok = len(eq) > 0 and float(np.max(np.abs(eq.thm5 - eq.foc))) <= tol
     strict_elsewhere = float(np.min(inner.thm5 - inner.foc)) if len(inner) else float("nan")
-    verdicts.append(_v(
+    verdicts.append(Verdict(
         "Thm 5: δ₅ = √(1 − sin⁴φ/(1 + ρ⁴)) bounds δ_foc (exact program), equality at φ = ±π/2",
         "cond(H*) ≤ (1 + δ₅)/(1 − δ₅), equality if φ = ±π/2",
         f"min(δ₅ − δ_foc) = {slack5.min():.2e}; at φ = π/2: max |δ₅ − δ_foc| = "
@@ -288,7 +248,7 @@ def closed_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     slack6 = cert.thm6 - cert.soc
     mid = cert[(np.sin(cert.phi) > 1e-9)]
     ratio = (1 - mid.soc) / (1 - mid.thm6)
-    verdicts.append(_v(
+    verdicts.append(Verdict(
         "Thm 6: δ₆ (κ ≤ (1+δ₅)/(1−δ₅)·(1 + (1+ρ⁴)^{3/2}/(ρ² sin⁴φ))) bounds δ_soc",
         "the best-conditioned H with L(H) = 0, M(H) ⪰ 0 satisfies cond(H*) ≤ κ₆",
         f"min(δ₆ − δ_soc) = {slack6.min():.2e}; looseness: median δ₆ − δ_soc = "
@@ -310,7 +270,7 @@ def closed_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         confirmed = len(rc) > 0 and bool(np.all(rc.t_fixed < -1e-7) and np.all(rc.t_check < -1e-7)
                                          and np.all(rc.t_status == "optimal")
                                          and np.all(rc.soc_check > rc.thm5 + DELTA_TOL))
-        verdicts.append(_v(
+        verdicts.append(Verdict(
             "Thm 7: in |sin φ| ≤ ρ, δ_soc ≤ δ₅ (Thm 5's kernel has M(H) ⪰ 0)",
             "holds for every 0 < |sin φ| ≤ ρ",
             f"fails at {len(fails)} of {len(reg)} grid points of the region (ρ ∈ "
@@ -324,12 +284,12 @@ def closed_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
             "For ρ ≥ 0.6 it held wherever we looked (spurious.closed_forms)."
             + ("" if confirmed else " The independent checks did not all confirm it: treated as a miss.")))
     else:
-        verdicts.append(_v(
+        verdicts.append(Verdict(
             "Thm 7: in |sin φ| ≤ ρ, δ_soc ≤ δ₅", "holds for every 0 < |sin φ| ≤ ρ",
             f"max δ_soc − δ₅ over {len(reg)} region points = {excess.max():.2e}", f"{DELTA_TOL:g}", "match",
             "no violation on this grid (spurious.closed_forms reports one at (0.5, 0.394): check the grid)"))
     if unc:
-        verdicts[0] = _v(**{**verdicts[0].to_dict(), "note": verdicts[0].note + f" {unc} uncertified solves excluded."})
+        verdicts[0] = dataclasses.replace(verdicts[0], note=verdicts[0].note + f" {unc} uncertified solves excluded.")
     _closed_figure(params, df, figures_dir)
     return verdicts
 
@@ -436,7 +396,7 @@ def margin_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         mono = bool(np.all(np.diff(c.delta.to_numpy()) >= -DELTA_TOL))
         ok = abs(d0 - 0.5) <= DELTA_TOL and dsm - 0.5 <= 1e-3 and mono
         pts = ", ".join(f"{q.mu:g} → {q.delta:.4f}" for _, q in c.iterrows() if q.mu in (1e-4, 1e-2, 0.1, 0.4, 1.0))
-        verdicts.append(_v(
+        verdicts.append(Verdict(
             f"δ of the best strict spurious local minimum vs margin μ ({g}: n = {GEOMETRIES[g][0]}, ρ = 1/√2, "
             "φ = π/2)",
             "— (beyond the paper) at μ → 0 the curve meets δ = 1/2 (the LMI (10) optimum)",
@@ -448,14 +408,15 @@ def margin_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     e3, g12 = (cur[(cur.geometry == g) & cur.certified].set_index("mu").delta for g in params["geometries"])
     common = e3.index.intersection(g12.index)
     diff = float(np.max(np.abs(e3[common] - g12[common]))) if len(common) else float("nan")
-    verdicts.append(_v("the two geometries give the same curve (μ ≤ 1)", "— (beyond the paper; rotation invariance)",
-                       f"max |δ_example3 − δ_good| = {diff:.1e} over {len(common)} μ", "1e-6",
+    verdicts.append(Verdict("the two geometries give the same curve (μ ≤ 1)",
+                            "— (beyond the paper; rotation invariance)",
+                            f"max |δ_example3 − δ_good| = {diff:.1e} over {len(common)} μ", "1e-6",
                        "match" if diff <= 1e-6 else "miss"))
     c = cur[(cur.geometry == params["geometries"][0]) & cur.certified & (cur.mu <= 1.0)]
     fit = margin_fit(c.mu.to_numpy())
     dev = float(np.max(np.abs(c.delta.to_numpy() - fit)))
     infeasible = cur[cur.delta.isna()].mu.tolist()
-    verdicts.append(_v(
+    verdicts.append(Verdict(
         "observed closed form of the curve at ρ = 1/√2, φ = π/2: δ(μ) = (2 + 2μ + μ²)/(4 + 2μ − μ²)",
         "— (beyond the paper; fitted by us, not proved)",
         f"max |δ − formula| = {dev:.1e} over {len(c)} μ ∈ [0, 1]; δ(1) = {float(margin_fit(1.0)):.3f} (η = 0: no "
@@ -473,7 +434,7 @@ def margin_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         else:
             verdict = "match" if q.certified and abs(q.delta - 0.5) <= DELTA_TOL else "miss"
             paper = "zhang2018: an instance with δ = 1/2 having x as a spurious 'local minimum' (second-order point)"
-        verdicts.append(_v(
+        verdicts.append(Verdict(
             f"counterexample at μ = {q.mu:g}, {q.geometry}: certify"
             + (" (second-order point at δ = 1/2)" if not strict else " (strict local minimum)"), paper,
             f"δ = {q.delta:.6f} (instance's full-rank δ {q.rip_full:.6f}), λ_min(∇²f) off symmetry = "

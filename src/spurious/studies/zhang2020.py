@@ -46,10 +46,6 @@ TIGHT = 1e-2
 TOL = 1e-6
 
 
-def _v(quantity: str, paper: str, ours: str, tolerance: str, verdict: str, note: str = "") -> Verdict:
-    return Verdict(quantity=quantity, paper=paper, ours=ours, tolerance=tolerance, verdict=verdict, note=note)
-
-
 def ground_truth(rank: int) -> np.ndarray:
     """``z`` of the Fig. 1 runs: ``e₁`` in ``R²`` (rank 1), ``[e₁ e₂]`` in ``R⁴`` (rank 2, ``C = √2``)."""
     if rank == 1:
@@ -111,7 +107,7 @@ def eps_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     verdicts = []
     gap = df.soc - df.bound
     pointwise = float(np.nanmin(df.soc_at_x_scs - np.maximum(df.foc_at_x, df.delta_star)))
-    verdicts.append(_v(
+    verdicts.append(Verdict(
         "max{δ_foc(B_ε), δ*} ≤ δ_soc(B_ε) (eq. (7)), ranks 1 and 2",
         "the bound never exceeds δ_soc (Fig. 1)",
         f"min(δ_soc − bound) = {gap.min():.2e} over {len(df)} (rank, ε); at the δ_soc minimizers, SCS re-solve "
@@ -132,7 +128,7 @@ def eps_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
             below = d[g > TIGHT]
             reach = (f"gap ≤ {TIGHT:g} for every ε < {below.eps.min():g}" if len(below)
                      else f"gap ≤ {TIGHT:g} for every ε computed")
-            verdicts.append(_v(
+            verdicts.append(Verdict(
                 f"rank {r}: tightness of max{{δ_foc(B_ε), δ*}} near the solution (ε ≤ 0.2)",
                 "remarkably tight",
                 f"max gap δ_soc(B_ε) − bound for ε ≤ 0.2: {(near.soc - near.bound).max():.1e}; {reach}",
@@ -141,7 +137,7 @@ def eps_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         if len(far):
             w = far.loc[(far.soc - far.bound).idxmax()]
             tight = float(g.max()) <= TIGHT
-            verdicts.append(_v(
+            verdicts.append(Verdict(
                 f"rank {r}: tightness over the whole ε range (ε up to {d.eps.max():g})",
                 "remarkably tight over a wide range of ε",
                 f"max gap {w.soc - w.bound:.3f} at ε = {w.eps:g} (δ_soc(B_ε) = {w.soc:.4f}, bound = {w.bound:.4f})",
@@ -155,7 +151,7 @@ def eps_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
                 + "We cannot see the paper's Fig. 1 ε range; tight near the solution, not everywhere."))
     inside = df[df.eps * df.C < 1.0]
     th = inside.foc - inside.thm5
-    verdicts.append(_v(
+    verdicts.append(Verdict(
         "Thm 5: δ_foc(B_ε) > √(1 − Cε) for ε < 1/C",
         "δ_foc(B_ε) > √(1 − Cε)",
         f"min(δ_foc(B_ε) − √(1 − Cε)) = {th.min():.3f} over {len(inside)} (rank, ε) with Cε < 1; e.g. "
@@ -228,7 +224,7 @@ def level_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     unc = int((~df.certified).sum())
     verdicts = []
     lower = float(np.min(ok.soc - np.maximum(ok.foc, 0.5)))
-    verdicts.append(_v("δ_soc(x) ≥ max{δ_foc(x), 1/2} at every grid point (consistency)",
+    verdicts.append(Verdict("δ_soc(x) ≥ max{δ_foc(x), 1/2} at every grid point (consistency)",
                        "eq. (7) pointwise; zhang2018: δ_soc ≥ 1/2 (rank 1)",
                        f"min(δ_soc − max{{δ_foc, 1/2}}) = {lower:.1e} over {len(ok)} certified points"
                        + (f" ({unc} uncertified excluded)" if unc else ""),
@@ -236,7 +232,7 @@ def level_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     near = {e: ok[(ok.rel_error <= e) & (ok.b > 0)] for e in (0.1, 0.25, 0.5)}
     m25 = near[0.25]
     v1 = min(float(m25.foc.min()), float(m25.soc.min())) if len(m25) else float("nan")
-    verdicts.append(_v(
+    verdicts.append(Verdict(
         "near the ground truth both thresholds → 1",
         "δ_soc and δ_foc very close to 1 in regions close to the ground truth",
         "min over off-axis grid points with ‖xxᵀ − zzᵀ‖_F/‖zzᵀ‖_F ≤ ε: "
@@ -246,7 +242,7 @@ def level_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         "match" if v1 >= 0.99 else "miss",
         "points with ρ sin φ = 0 (x colinear with z, δ = 1 exactly) are left out of the minima."))
     col = ok[(ok.a == 0.0) & (ok.b > 0)].sort_values("b")
-    verdicts.append(_v(
+    verdicts.append(Verdict(
         "on cos φ = 0 (x ⟂ z): δ_foc becomes arbitrarily small, δ_soc smaller only to a lesser extent",
         "δ_foc arbitrarily small when cos φ → 0; δ_soc also smaller, to a lesser extent",
         f"on the grid's ρ cos φ = 0 column: δ_foc from {col.foc.min():.4f} (ρ = {col.b.min():.3f}) to "
@@ -258,7 +254,7 @@ def level_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         "towards x = 0: for large ρ both thresholds grow again."))
     gaps = {e: (ok[ok.rel_error <= e].soc - ok[ok.rel_error <= e].foc) for e in (0.25, 0.5, 0.75)}
     g25 = float(gaps[0.25].max()) if len(gaps[0.25]) else float("nan")
-    verdicts.append(_v(
+    verdicts.append(Verdict(
         "δ_soc and δ_foc level curves nearly coincide near the ground truth",
         "shapes of the level curves through the region near the ground truth almost identical",
         "max(δ_soc − δ_foc) over points with relative error ≤ 0.25 / 0.5 / 0.75: "
