@@ -269,11 +269,15 @@ class MinDeltaResult:
     certified : bool
         That program's status is optimal and its re-check passed.
     start_deltas : tuple of float
-        The local optimum of each start (inner Clarabel values; NaN where a start failed).
+        The local optimum of each start (inner Clarabel values; 1 where no instance was found from
+        that start, e.g. a margin unattainable there; NaN where the start failed).
     best_start : int
         The start that gave the minimizer.
     evaluations : int
         Program solves over all starts.
+    solver : str
+        The solver of the reported ``delta``: ``"clarabel"``, or ``"scs"`` when Clarabel's status
+        was not optimal at the minimizer (such optima are degenerate).
     """
 
     x: np.ndarray
@@ -283,6 +287,7 @@ class MinDeltaResult:
     start_deltas: tuple[float, ...]
     best_start: int
     evaluations: int
+    solver: str = "clarabel"
 
 
 def _unpack(theta: np.ndarray, n: int, r: int, r_star: int) -> tuple[np.ndarray, np.ndarray, float]:
@@ -351,8 +356,8 @@ def minimize_delta(
         x, z, wn = _unpack(theta, n, r, r_star)
         try:
             res = soc_value_and_gradient(x, z, margin=mu)
-        except (SolverError, NoInstanceError):
-            return 1.0, np.zeros_like(theta)
+        except (SolverError, NoInstanceError):  # no instance here (an unattainable margin): δ = 1, flat
+            return 0.0, np.zeros_like(theta)
         gw = (res.grad_z - z * float(np.sum(z * res.grad_z))) / wn
         return -res.eta, -np.concatenate([res.grad_x.ravel(order="F"), gw.ravel(order="F")])
 
@@ -373,5 +378,10 @@ def minimize_delta(
     if best is None:
         raise SolverError(f"minimize_delta (r* = {r_star}, r = {r}): no start gave a solved program")
     x, z, _ = _unpack(best, n, r, r_star)
-    res = threshold_program(x, z, order="second", margin=mu)
-    return MinDeltaResult(x.copy(), z.copy(), float(res.delta), bool(res.certified), tuple(vals), best_i, evals)
+    for solver in ("clarabel", "scs"):  # SCS where Clarabel ends "optimal_inaccurate" (degenerate optima)
+        res = threshold_program(x, z, order="second", margin=mu, solver=solver)
+        if res.certified:
+            break
+    return MinDeltaResult(
+        x.copy(), z.copy(), float(res.delta), bool(res.certified), tuple(vals), best_i, evals, res.solver
+    )

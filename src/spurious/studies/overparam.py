@@ -21,7 +21,8 @@ to be the one of the rank ``r + r*`` matrices, which is the full-rank δ of our 
 Method: multi-start L-BFGS-B (:func:`spurious.landscape._overparam.minimize_delta`) with the
 derivative of ``η`` from the program's dual (an envelope derivative, checked against finite
 differences in the tests). Derivative-free methods were rejected: at ``n = 9`` the search has
-81 parameters and one solve takes ~10 s. Starts: random Gaussian ``(x, z)`` (seeded by
+81 parameters and one solve takes ~10 s. Starts: zhang2018's orthogonal construction in rank
+``r`` (:func:`orthogonal_start`, ``x ⟂ z``, ``σ²(x) = 1/2``), random Gaussian ``(x, z)`` (seeded by
 :func:`spurious.core._rng.trial_stream`, ``(seed, start, cell)``) and, for ``r* ≥ 2``, the
 *embedded* start ``z = [e₁ … e_{r*}]``, ``x = [z₂ … z_{r*}, x′]`` with ``x′`` the ``r* = 1``
 minimizer at rank ``r − r* + 1`` against ``e₁`` (our guess at the shape of the paper's
@@ -54,6 +55,7 @@ import numpy as np
 from spurious.core._errors import InputError, NoInstanceError, SolverError, VerificationError
 from spurious.core._instances import load_instance, save_instance
 from spurious.core._rng import trial_stream
+from spurious.landscape._certify import certify
 from spurious.landscape._counterexample import counterexample, verify_instance
 from spurious.landscape._overparam import minimize_delta, overparam_bounds
 from spurious.landscape._thresholds import threshold_program
@@ -106,10 +108,14 @@ def params(quick: bool) -> dict:
 
 
 def margin_params(quick: bool) -> dict:
-    """As :func:`params` with ``margin = 0.05`` (units of ``tr(zzᵀ) = 1``); cells up to ``n = 7`` in the full run."""
+    """As :func:`params` with ``margin = 0.05`` (units of ``tr(zzᵀ) = 1``); cells up to ``n = 7`` in the full run.
+
+    ``baseline``: the ``μ = 0`` run the price is measured against, relative to this run's
+    directory (``../overparam``, where ``spurious reproduce all`` puts it).
+    """
     p = params(quick)
     cells = p["cells"] if quick else [c for c in p["cells"] if sum(c) <= 7]
-    return {**p, "cells": cells, "margin": 0.05, "embed_max_n": 0}
+    return {**p, "cells": cells, "margin": 0.05, "embed_max_n": 0, "baseline": "../overparam"}
 
 
 def chunks(params: dict) -> list:
@@ -148,6 +154,13 @@ def embedded_start(x1: np.ndarray, r_star: int, r: int) -> tuple[np.ndarray, np.
     return x, z
 
 
+def orthogonal_start(r_star: int, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """zhang2018's orthogonal construction in every rank: ``z = [e₁ … e_{r*}]``, ``x = [e_{r*+1} … e_{r*+r}]/√2``."""
+    n = r + r_star
+    z = np.eye(n)[:, :r_star]
+    return np.eye(n)[:, r_star:] / np.sqrt(2.0), z
+
+
 def _rotate_to_e1(x: np.ndarray, z: np.ndarray) -> np.ndarray:
     """``x`` in a basis where ``z = ‖z‖ e₁``, scaled so that ``‖z‖ = 1`` (rank-1 ``z``)."""
     Q, _ = np.linalg.qr(np.hstack([z, np.eye(z.shape[0])]))
@@ -183,15 +196,21 @@ def run_chunk(params: dict, chunk: dict, seed: int) -> pd.DataFrame:
     cell = chunks(params).index(chunk)
     mu = float(params["margin"])
     b = params["budget"][str(n)]
-    initial, init_note = [], ""
+    initial, init_note = [orthogonal_start(rs, r)], "orthogonal start (start 0)"
     if rs >= 2:
         rp = r - rs + 1
         k = int(params["embedded_start_starts"])
         sub = minimize_delta(
-            1, rp, margin=mu, starts=k, maxiter=60, rng=[trial_stream(seed, 1000 + t, cell) for t in range(k)]
+            1,
+            rp,
+            margin=mu,
+            starts=k,
+            maxiter=60,
+            initial=[orthogonal_start(1, rp)],
+            rng=[trial_stream(seed, 1000 + t, cell) for t in range(k)],
         )
         initial.append(embedded_start(_rotate_to_e1(sub.x, sub.z), rs, r))
-        init_note = f"embedded start from the (1, {rp}) minimizer, δ = {sub.delta:.6f}"
+        init_note += f"; embedded start (start 1) from the (1, {rp}) minimizer (δ = {sub.delta:.6f})"
     res = minimize_delta(
         rs,
         r,
@@ -209,6 +228,7 @@ def run_chunk(params: dict, chunk: dict, seed: int) -> pd.DataFrame:
         "margin": mu,
         "delta_min": res.delta,
         "certified": res.certified,
+        "solver": res.solver,
         "bound_sufficient": suff,
         "bound_counterexample": cex,
         "instance": instance_path(params, rs, r),
@@ -246,7 +266,7 @@ def save_and_verify(params: dict, q, out: Path) -> dict:
     mu = float(params["margin"])
     path = out / q.instance
     try:
-        ce = counterexample(x, z, order="second", margin=mu)
+        ce = counterexample(x, z, order="second", margin=mu, solver=str(getattr(q, "solver", "clarabel")))
     except (NoInstanceError, SolverError, VerificationError, InputError) as exc:
         return {
             "saved": False,
@@ -255,15 +275,21 @@ def save_and_verify(params: dict, q, out: Path) -> dict:
             "rip_full": np.nan,
             "grad_norm": np.nan,
             "hess_min": np.nan,
+            "local_min": "not asked",
         }
     path.parent.mkdir(parents=True, exist_ok=True)
     save_instance(path, ce.instance)
     inst = load_instance(path)
     ver = verify_instance(inst, inst.x, delta=float(q.delta_min), order="second", margin=mu)
+    local_min = "not asked"
+    if mu > 0:  # a strict local minimum: certify's own decision too (fixed stream: summarize has no seed)
+        cert = certify(inst, rng=trial_stream(0, 3000, int(q.seed_cell)))
+        local_min = {True: "true", False: "false", None: "undecided"}[cert.local_min]
     return {
         "saved": True,
-        "passed": bool(ver.passed and ce.certified),
-        "message": ver.message,
+        "passed": bool(ver.passed and ce.certified and local_min in ("true", "not asked")),
+        "local_min": local_min,
+        "message": ver.message + ("" if local_min in ("true", "not asked") else f"certify: local_min = {local_min}"),
         "rip_full": ver.rip_full,
         "grad_norm": ver.grad_norm,
         "hess_min": ver.hess_min_eig,
@@ -292,6 +318,32 @@ def _describe(q) -> str:
     return f"(r*, r) = ({int(q.r_star)}, {int(q.r)}): σ²(z) = {sz2}; " + "; ".join(parts)
 
 
+def _shape_sentence(df: pd.DataFrame) -> str:
+    """What the optimal counterexamples look like, from the minimizers' singular values and angles."""
+    words = []
+    one = df[df.r_star == 1]
+    if len(one):
+        cos = max(float(np.max(q.cos_to_z)) for _, q in one.iterrows())
+        spread = max(float(np.ptp(np.asarray(q.sigma_x) ** 2)) for _, q in one.iterrows())
+        ratio = ", ".join(
+            f"r = {int(q.r)}: {float(np.mean(np.asarray(q.sigma_x) ** 2)):.4f} "
+            f"(1/(1 + √r) = {1 / (1 + np.sqrt(q.r)):.4f})"
+            for _, q in one.sort_values("r").iterrows()
+        )
+        words.append(
+            f"r* = 1: x ⟂ z (max cos = {cos:.1e}) with r equal singular values (max spread of σ² {spread:.1e}), "
+            f"σ²(x)/‖z‖² = {ratio}"
+        )
+    for rs in sorted(set(df.r_star) - {1}):
+        d = df[df.r_star == rs]
+        inside = [int(np.sum(np.asarray(q.cos_to_z) > 0.99)) for _, q in d.sort_values("r").iterrows()]
+        words.append(
+            f"r* = {rs}: directions of x inside span(z) per r = {d.sort_values('r').r.tolist()}: {inside} "
+            f"(the embedded form fits r* − 1 = {rs - 1} of z's directions exactly, the rest ⟂ z)"
+        )
+    return "; ".join(words)
+
+
 def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     out = Path(figures_dir).parent
     mu = float(params["margin"])
@@ -313,7 +365,7 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         inst = (
             f"instance {q.instance}: re-verified from its matrices "
             f"(full-rank δ {chk['rip_full']:.7f}, ‖∇f‖ = {chk['grad_norm']:.1e}, "
-            f"λ_min(∇²f) off symmetry = {chk['hess_min']:.2e})"
+            f"λ_min(∇²f) off symmetry = {chk['hess_min']:.2e}, certify local_min: {chk['local_min']})"
             if chk["passed"]
             else f"instance {q.instance}: NOT re-verified ({chk['message']})"
         )
@@ -322,7 +374,8 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
             _v(
                 f"{where}: smallest {label} found ≥ the sufficient bound 1/(1 + √(r*/r))",
                 f"no spurious local minimum for δ < {suff:.6f}",
-                f"smallest found {d:.6f} (certified {bool(q.certified)}); margin over the bound {d - suff:+.6f}",
+                f"smallest found {d:.6f} (certified {bool(q.certified)}, {getattr(q, 'solver', 'clarabel')}); "
+                f"margin over the bound {d - suff:+.6f}",
                 f"δ ≥ bound − {DELTA_TOL:g}",
                 ("refuted" if chk["passed"] else "miss") if below else "match",
                 f"{inst}. {budget}. rel. distance to a global min ‖xxᵀ − zzᵀ‖/‖zzᵀ‖ = {q.rel_gap:.3f}. "
@@ -350,11 +403,13 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
                     "" if abs(gap) <= reach_tol else "the search stopped above the infimum (more starts/iterations)",
                 )
             )
-        elif mu == 0:
+        elif rs >= 2 and (mu == 0 or r > rs):  # with a margin, r = r* has cex = 1/2, unattainable
             hit = d <= cex + reach_tol
+            kind = "" if mu == 0 else f" (a strict spurious local minimum, μ = {mu:g})"
             verdicts.append(
                 _v(
-                    f"{where}: counterexample at 1/(1 + 1/√(r − r* + 1)); the sharp value (open) — smallest found",
+                    f"{where}: counterexample at 1/(1 + 1/√(r − r* + 1)); the sharp value (open) — smallest "
+                    f"found{kind}",
                     f"counterexamples exist at δ = {cex:.6f}; sharp value in [{suff:.6f}, {cex:.6f}]",
                     f"smallest found {d:.6f} ({d - cex:+.2e} from the counterexample bound) — a new data point, an "
                     "upper estimate of the sharp value",
@@ -362,8 +417,19 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
                     "match" if hit and chk["passed"] else "miss",
                     (
                         f"below the paper's counterexample bound by {cex - d:.2e}: the sharp threshold is at most "
-                        f"{d:.6f} "
-                        "(certified instance saved)"
+                        f"{d:.6f} (certified instance saved)"
+                        + (
+                            " — a certified strict spurious local minimum below the paper's counterexample value"
+                            if mu > 0
+                            else ""
+                        )
+                        + (
+                            f"; it meets the sufficient bound ({d - suff:+.1e}): for spurious second-order points "
+                            "the sufficient bound 1/(1 + √(r*/r)) is sharp at this (r*, r) (whether these points are "
+                            "local minima: overparam-margin)"
+                            if abs(d - suff) <= reach_tol
+                            else ""
+                        )
                         if d < cex - DELTA_TOL and chk["passed"]
                         else "our search did not get below the paper's counterexample value"
                         if not hit
@@ -398,11 +464,11 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
             )
         )
     if mu > 0:
-        base = Path(out).parent / "overparam" / "results.parquet"
+        base = Path(out) / params.get("baseline", "../overparam") / "results.parquet"
         verdicts.append(_margin_price(df, base))
     verdicts.append(
         _v(
-            "structure of the minimizers",
+            "structure of the minimizers: " + _shape_sentence(df),
             "— (ours)",
             "; ".join(_describe(q) for _, q in df.iterrows()),
             "—",
@@ -422,7 +488,7 @@ def _margin_price(df: pd.DataFrame, base: Path) -> Verdict:
         return _v(
             "price of a strict spurious local minimum: δ(μ) − δ(0)",
             "— (beyond the paper)",
-            "no μ = 0 run next to this one (../overparam/results.parquet); δ(μ) per cell: "
+            f"no μ = 0 run at {base}; δ(μ) per cell: "
             + ", ".join(f"({int(q.r_star)}, {int(q.r)}): {q.delta_min:.6f}" for _, q in df.iterrows()),
             "—",
             "match",
