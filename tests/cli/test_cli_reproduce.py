@@ -59,8 +59,8 @@ def test_all(toy, tmp_path, capsys, monkeypatch):
     [
         (["reproduce"], "give an experiment NAME"),
         (["reproduce", "nope"], "unknown experiment 'nope'"),
-        (["reproduce", "toy", "--workers", "0"], "--workers 0"),
-        (["reproduce", "toy", "--seed", "-1"], "--seed -1"),
+        (["reproduce", "toy", "--workers", "0"], "--workers = 0: expected an integer ≥ 1"),
+        (["reproduce", "toy", "--seed", "-1"], "--seed = -1: expected an integer ≥ 0"),
     ],
 )
 def test_errors(toy, capsys, argv, message):

@@ -30,14 +30,12 @@ def run(args: argparse.Namespace) -> dict:
 
     inst = read_source(args)
     x = read_point(args, "x", n=inst.operator.n)
-    if x is None:
-        x = inst.x
-    if x is None:
+    if x is None and inst.x is None:
         source = args.example or args.instance
         raise InputError(f"{source}: the instance has no x; give --x or --x-file")
-    problem = inst.problem(r=x.shape[1])
+    x = inst.x if x is None else x
     cert = certify(
-        problem,
+        inst,
         x,
         grad_tol=GRAD_TOL if args.grad_tol is None else args.grad_tol,
         eig_tol=EIG_TOL if args.eig_tol is None else args.eig_tol,

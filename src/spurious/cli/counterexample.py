@@ -8,11 +8,14 @@ from spurious.cli._common import add_point_arguments, read_point
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from spurious.landscape._counterexample import FACTORIZATIONS
+    from spurious.landscape._thresholds import ORDERS, SOLVERS
+
     add_point_arguments(parser, "x", "the point to make spurious", required=True)
     add_point_arguments(parser, "z", "the ground truth factor", required=True)
     parser.add_argument(
         "--order",
-        choices=("first", "second"),
+        choices=ORDERS,
         default="second",
         help="spurious critical point (first) or second-order point (second, default)",
     )
@@ -24,11 +27,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="require ∇²f(x) ⪰ 2μ off the symmetry directions (strict local minimum; default 0)",
     )
     parser.add_argument(
-        "--solver", choices=("clarabel", "scs", "mosek"), default="clarabel", help="SDP solver (default clarabel)"
+        "--solver", choices=SOLVERS, default="clarabel", help="SDP solver (default clarabel)"
     )
     parser.add_argument(
         "--factorization",
-        choices=("eigh", "cholesky", "sqrt"),
+        choices=FACTORIZATIONS,
         default="eigh",
         help="how the kernel H is factored into measurement matrices (default eigh)",
     )

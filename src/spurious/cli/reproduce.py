@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from spurious.core._errors import InputError
+from spurious.core._validation import check_int
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -49,10 +50,9 @@ def run(args: argparse.Namespace) -> dict:
     overrides = runner.parse_overrides(args.overrides)
     if overrides and args.name == "all":
         raise InputError("--set: give one experiment NAME (parameters differ between experiments)")
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers {args.workers}: must be ≥ 1")
-    if args.seed < 0:
-        raise InputError(f"--seed {args.seed}: must be ≥ 0")
+    if args.workers is not None:
+        check_int(args.workers, "--workers", 1)
+    check_int(args.seed, "--seed", 0)
     opts = {"quick": args.quick, "seed": args.seed, "workers": args.workers, "scheduler": args.scheduler,
             "resume": args.resume, "progress": not args.json and sys.stderr.isatty()}
     if overrides:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from spurious.cli._common import add_source_arguments, read_source
-from spurious.core._errors import InputError
+from spurious.core._validation import check_int
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,14 +31,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict:
     from spurious.landscape._rip import rip_bounds
 
-    inst = read_source(args)
-    if args.rank < 1:
-        raise InputError(f"--rank {args.rank}: must be ≥ 1")
-    if args.samples < 0:
-        raise InputError(f"--samples {args.samples}: must be ≥ 0")
-    if args.starts < 0:
-        raise InputError(f"--starts {args.starts}: must be ≥ 0")
-    return rip_bounds(inst.operator, args.rank, samples=args.samples, starts=args.starts, rng=args.seed).to_dict()
+    rank = check_int(args.rank, "--rank", 1)
+    samples = check_int(args.samples, "--samples", 0)
+    starts = check_int(args.starts, "--starts", 0)
+    return rip_bounds(read_source(args), rank, samples=samples, starts=starts, rng=args.seed).to_dict()
 
 
 def render(res: dict) -> str:

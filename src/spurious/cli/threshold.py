@@ -8,10 +8,12 @@ from spurious.cli._common import add_point_arguments, read_point
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from spurious.landscape._thresholds import SOLVERS
+
     add_point_arguments(parser, "x", "the candidate point", required=True)
     add_point_arguments(parser, "z", "the ground truth factor", required=True)
     parser.add_argument(
-        "--solver", choices=("clarabel", "scs", "mosek"), default="clarabel", help="SDP solver (default clarabel)"
+        "--solver", choices=SOLVERS, default="clarabel", help="SDP solver (default clarabel)"
     )
 
 

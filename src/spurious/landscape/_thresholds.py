@@ -89,6 +89,7 @@ from spurious.core._validation import as_factor, check_bytes, check_float
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "ORDERS",
     "SOLVERS",
     "FixedEtaCurvature",
     "ThresholdResult",
@@ -105,6 +106,8 @@ __all__ = [
     "thresholds",
 ]
 
+#: Orders of :func:`threshold_program`: critical point (zhang2020 eq. (11)) or second-order point (LMI (10)).
+ORDERS = ("first", "second")
 #: Solvers accepted by :func:`threshold_program` (MOSEK only when installed and licensed).
 SOLVERS = ("clarabel", "scs", "mosek")
 #: Relative tolerance of the independent re-check of a solution.
@@ -516,7 +519,7 @@ def threshold_program(
     """
     x, z = _pair(x, z)
     n, r = x.shape
-    if order not in ("first", "second"):
+    if order not in ORDERS:
         raise InputError(f"order = {order!r}: expected 'first' or 'second'")
     if solver not in SOLVERS:
         raise InputError(f"solver = {solver!r}: expected one of {', '.join(SOLVERS)}")

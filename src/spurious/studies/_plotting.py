@@ -27,15 +27,18 @@ def save(fig, figures_dir: str | Path, name: str, *, dpi: int = 120) -> Path:
     return path
 
 
-def rate_band(ax, x, p, trials, *, label: str | None = None, color=None, sigmas: float = 3.0, scale: float = 1.0):
-    """Plot a rate ``p`` (a fraction) against ``x`` with its binomial band ``p ± sigmas·√(p(1−p)/T)``.
+def rate_band(ax, x, p, trials, *, label: str | None = None, color=None, scale: float = 1.0):
+    """Plot a rate ``p`` (a fraction of ``trials``) against ``x`` with its ±3σ Wilson band
+    (:func:`spurious.core._stats.binomial_rate`, the one home of failure-rate intervals).
 
-    ``scale`` multiplies what is drawn (100 for percent); the band is clipped to ``[0, scale]``.
+    ``scale`` multiplies what is drawn (100 for percent).
     """
+    from spurious.core._stats import binomial_rate
+
     x = np.asarray(x, dtype=float)
     p = np.asarray(p, dtype=float)
-    half = sigmas * np.sqrt(p * (1.0 - p) / np.asarray(trials, dtype=float))
+    T = np.broadcast_to(np.asarray(trials), p.shape)
+    ci = np.array([binomial_rate(round(float(q) * int(t)), int(t)).ci for q, t in zip(p, T, strict=True)])
     (line,) = ax.plot(x, scale * p, "o-", label=label, color=color)
-    ax.fill_between(x, scale * np.clip(p - half, 0, 1), scale * np.clip(p + half, 0, 1), alpha=0.25,
-                    color=line.get_color())
+    ax.fill_between(x, scale * ci[:, 0], scale * ci[:, 1], alpha=0.25, color=line.get_color())
     return line

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spurious.core._errors import InputError
+from spurious.core._stats import THREE_SIGMA, Rate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,6 +65,14 @@ class Verdict:
 
     def to_dict(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in ("quantity", "paper", "ours", "tolerance", "verdict", "note")}
+
+
+def rate_text(rate: Rate, digits: int = 2) -> str:
+    """``"12.32 % (3σ Wilson [11.63, 13.06] %)"``: a failure rate and its interval as verdicts print them."""
+    lo, hi = rate.ci
+    level = "3σ" if abs(rate.confidence - THREE_SIGMA) < 1e-12 else f"{100 * rate.confidence:g} %"
+    name = {"wilson": "Wilson", "exact": "Clopper–Pearson"}.get(rate.ci_method, rate.ci_method)
+    return f"{100 * rate.rate:.{digits}f} % ({level} {name} [{100 * lo:.{digits}f}, {100 * hi:.{digits}f}] %)"
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from spurious.core._examples import get_example
+from spurious.core._stats import Rate, binomial_rate
 from spurious.solvers._sgd import sgd
 from spurious.studies import _plotting as plotting
-from spurious.studies._registry import Experiment, Verdict
+from spurious.studies._registry import Experiment, Verdict, rate_text
 
 CITATION = ("Zhang, Josz, Sojoudi, Lavaei, How much restricted isometry is needed in nonconvex matrix "
             "recovery?, NeurIPS 2018, §2 Example 3, Fig. 1")
@@ -49,9 +50,9 @@ def _sgd_options(params: dict) -> dict:
             "init_scale": params["init_scale"], "flush_below": params.get("flush_below", 0.0), "workers": 1}
 
 
-def _rate(success: np.ndarray) -> tuple[float, float]:
-    p = 1.0 - float(np.mean(success))
-    return p, 3.0 * math.sqrt(p * (1.0 - p) / success.size)
+def _rate(success: np.ndarray) -> Rate:
+    """The failure rate of the trials with its ±3σ Wilson interval."""
+    return binomial_rate(int(success.size - np.count_nonzero(success)), int(success.size))
 
 
 def _manifest(params: dict) -> dict:
@@ -63,12 +64,13 @@ def _manifest(params: dict) -> dict:
 
 
 def _tolerance(params: dict, trials: int) -> tuple[float, str]:
-    """± 0.6 % in full; in --quick widened by the 3σ of its smaller sample."""
+    """± 0.6 % in full; in --quick widened by the 3σ (Wilson) half-width of its smaller sample at 12.1 %."""
     if not params["quick"]:
         return PAPER_TOL, f"|ours − 12.1 %| ≤ {100 * PAPER_TOL:.1f} %"
-    s3 = 3.0 * math.sqrt(PAPER_RATE * (1 - PAPER_RATE) / trials)
-    return PAPER_TOL + s3, (f"|ours − 12.1 %| ≤ {100 * (PAPER_TOL + s3):.2f} % (0.6 % widened by the 3σ = "
-                            f"{100 * s3:.2f} % of the quick sample of {trials:,} trials)")
+    lo, hi = binomial_rate(round(PAPER_RATE * trials), trials).ci
+    s3 = max(PAPER_RATE - lo, hi - PAPER_RATE)
+    return PAPER_TOL + s3, (f"|ours − 12.1 %| ≤ {100 * (PAPER_TOL + s3):.2f} % (0.6 % widened by the 3σ Wilson "
+                            f"half-width {100 * s3:.2f} % of the quick sample of {trials:,} trials)")
 
 
 def _final_rows(res, first: int, steps: int, tol: float) -> dict:
@@ -122,8 +124,8 @@ def example3_chunk(params: dict, chunk, seed: int):
     problem = _problem()
     if chunk != "paths":
         first = int(chunk) * params["block"]
-        res = sgd(problem, trials=min(params["block"], params["trials"] - first), steps=params["steps"], seed=seed, first_trial=first,
-                  **_sgd_options(params))
+        res = sgd(problem, trials=min(params["block"], params["trials"] - first), steps=params["steps"], seed=seed,
+                  first_trial=first, **_sgd_options(params))
         return pd.DataFrame({"kind": "final", **_final_rows(res, first, params["steps"], params["tol"])})
     res = sgd(problem, trials=params["path_candidates"], steps=params["steps"], seed=seed, **_sgd_options(params))
     ok = res.success(params["tol"])
@@ -149,7 +151,8 @@ def _near(x: np.ndarray, target: tuple[float, float], tol: float) -> bool:
 def example3_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
     fin = df[df.kind == "final"]
     paths = df[df.kind == "path"]
-    p, ci3 = _rate(fin.success.to_numpy())
+    rate = _rate(fin.success.to_numpy())
+    p = rate.rate
     tol, tol_text = _tolerance(params, len(fin))
     fails = fin[~fin.success & ~fin.diverged]
     med = float(np.median(fails.distance)) if len(fails) else float("nan")
@@ -157,8 +160,8 @@ def example3_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
     verdicts = [
         Verdict(f"failure rate (‖xxᵀ − zzᵀ‖_F > {params['tol']:g} after {params['steps']:,} steps)",
                 "12.1 % ± 0.3 % (3σ; 87,947 successes of 100,000)",
-                f"{100 * p:.2f} % ± {100 * ci3:.2f} % (3σ; {len(fin) - int(fin.success.sum()):,} failures of "
-                f"{len(fin):,}; {int(fin.diverged.sum())} diverged)",
+                f"{rate_text(rate)}; {rate.failures:,} failures of {rate.trials:,}; {int(fin.diverged.sum())} "
+                "diverged",
                 tol_text, "match" if abs(p - PAPER_RATE) <= tol else "miss",
                 "stochastic gradient of the one sampled term (grad='term'); the paper does not state its convention, "
                 "and the unbiased (m×) gradient does not give 12 %"),
@@ -259,8 +262,8 @@ def escape_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
     steps = sorted(params["steps"])
     rates = {s: _rate(df[df.steps == s].success.to_numpy()) for s in steps}
     T = params["trials"]
-    p0, c0 = rates[steps[0]]
-    pL, cL = rates[steps[-1]]
+    p0, pL = rates[steps[0]].rate, rates[steps[-1]].rate
+    (l0, u0), (lL, uL) = rates[steps[0]].ci, rates[steps[-1]].ci
     tol, tol_text = _tolerance(params, T)
     last = df[df.steps == steps[-1]]
     first = df[df.steps == steps[0]].set_index("trial")
@@ -270,12 +273,15 @@ def escape_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
     escaped = int((failed0 & last.set_index("trial").success).sum())
     reentered = int((first.success & ~last.set_index("trial").success).sum())
     drop = p0 - pL
-    drop3 = 3.0 * math.sqrt((p0 * (1 - p0) + pL * (1 - pL)) / T)
+    # Newcombe's interval for a difference of two rates, from their Wilson intervals (3σ)
+    drop_lo = drop - math.hypot(p0 - l0, uL - pL)
+    drop_hi = drop + math.hypot(u0 - p0, pL - lL)
     on_axis = int((fails.x1 == 0).sum())
     rest = np.abs(fails.x1[fails.x1 != 0])
     x2 = float(np.median(np.abs(fails.x2))) if len(fails) else float("nan")
-    persists = pL - cL > 0
-    trend = ", ".join(f"{s:,} steps: {100 * rates[s][0]:.2f} ± {100 * rates[s][1]:.2f} %" for s in steps)
+    persists = lL > 0
+    trend = ", ".join(f"{s:,} steps: {100 * rates[s].rate:.2f} % [{100 * rates[s].ci[0]:.2f}, "
+                      f"{100 * rates[s].ci[1]:.2f}] %" for s in steps)
     stranded = "None stay stranded."
     if persists:
         others = f", the others a median |x₁| of {np.median(rest):.1e}" if len(rest) else ""
@@ -286,19 +292,20 @@ def escape_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
             "(A₁x = (√2x₁, x₂/√2), A₃x = (0, √(3/2)x₂), and A₂'s residual 2√(3/2)x₁x₂ vanishes with x₁): the noise "
             "vanishes on the axis x₁ = 0, x₁ contracts towards it, and SGD cannot leave it, although the point is "
             "a saddle.")
-    answer = (("partly: the failure rate falls significantly (by " if drop > drop3 else "no: the failure rate does "
-               "not fall significantly (by ") + f"{100 * drop:.2f} % ± {100 * drop3:.2f} % (3σ) from {steps[0]:,} to "
+    answer = (("partly: the failure rate falls significantly (by " if drop_lo > 0 else "no: the failure rate does "
+               "not fall significantly (by ") + f"{100 * drop:.2f} %, 3σ Newcombe–Wilson interval "
+              f"[{100 * drop_lo:.2f}, {100 * drop_hi:.2f}] %, from {steps[0]:,} to "
               f"{steps[-1]:,} steps); {escaped:,} of the {int(failed0.sum()):,} trials failed at {steps[0]:,} steps "
               f"escaped, {reentered} successes were lost. {stranded}")
     verdicts = [
         Verdict(f"failure rate after {steps[0]:,} steps (Fig. 1 protocol)", "12.1 % ± 0.3 % (3σ)",
-                f"{100 * p0:.2f} % ± {100 * c0:.2f} % ({T:,} trials)", tol_text,
+                f"{rate_text(rates[steps[0]])}, {T:,} trials", tol_text,
                 "match" if abs(p0 - PAPER_RATE) <= tol else "miss"),
         Verdict(f"failure rate after {steps[-1]:,} steps: is 12 % a finite-time effect? (beyond the paper)",
                 "'SGD may fail to avoid and escape spurious local minima' (measured at 1,000 steps only); the point "
                 "is a degenerate saddle (f = 3/2 − 4a⁴ along (a, √(½ − a²))), not a local minimum",
-                f"{100 * pL:.2f} % ± {100 * cL:.2f} % (3σ); {trend}",
-                "stranded for good if the rate at the last step count is above 0 by more than its 3σ",
+                f"{rate_text(rates[steps[-1]])}; {trend}",
+                "stranded for good if the 3σ Wilson interval of the rate at the last step count excludes 0",
                 "match" if persists else "refuted", answer),
         _flush_check(params, df, plain),
     ]
@@ -325,7 +332,7 @@ def _escape_figure(params: dict, rates: dict, figures_dir: Path) -> None:
     plt = plotting.pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     steps = sorted(rates)
-    plotting.rate_band(ax, steps, [rates[s][0] for s in steps], params["trials"],
+    plotting.rate_band(ax, steps, [rates[s].rate for s in steps], params["trials"],
                        label=f"ours ({params['trials']:,} trials, 3σ band)", scale=100.0)
     ax.errorbar([1_000], [100 * PAPER_RATE], yerr=[0.3], fmt="rs", capsize=4, label="paper (1,000 steps)")
     ax.set_xscale("log")
