@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from spurious.core._errors import InputError
-from spurious.landscape._overparam import minimize_delta, overparam_bounds, soc_value_and_gradient
+from spurious.landscape._overparam import (
+    minimize_delta,
+    orthogonal_construction,
+    overparam_bounds,
+    soc_value_and_gradient,
+)
 from spurious.landscape._thresholds import threshold_program
 
 
@@ -71,3 +76,11 @@ def test_minimize_rank_two_search_rank_one_truth_reaches_sharp_value():
     res = minimize_delta(1, 2, starts=2, maxiter=40, rng=[np.random.default_rng(s) for s in (3, 4)])
     _, sharp = overparam_bounds(1, 2)
     assert res.certified and sharp - 1e-6 <= res.delta <= sharp + 2e-3
+
+
+@pytest.mark.parametrize(("rs", "r"), [(1, 1), (1, 3), (2, 3), (2, 4), (3, 4)])
+def test_orthogonal_construction_attains_the_sufficient_bound(rs, r):
+    x, z = orthogonal_construction(rs, r)
+    assert np.allclose(x.T @ z, 0.0) and np.trace(z @ z.T) == pytest.approx(1.0)
+    res = threshold_program(x, z)
+    assert res.certified and res.delta == pytest.approx(overparam_bounds(rs, r)[0], abs=1e-8)

@@ -27,6 +27,14 @@ def _check_run(res, cells, mu):
         assert full_rank_delta(inst.operator.kernel()) == pytest.approx(q.delta_min, abs=1e-6)
         assert ver.hess_min_eig >= 2 * mu - 1e-6
         assert np.linalg.norm(inst.x @ inst.x.T - inst.z @ inst.z.T) > 1e-3  # spurious, not global
+    files = sorted((res.out / "instances").glob("*.npz"))
+    assert len(files) == 2 * len(df)  # each cell's minimizer and its orthogonal construction
+    for path in files:  # every saved instance re-verifies from its matrices, against its own stored claim
+        inst = load_instance(path)
+        ver = verify_instance(
+            inst, inst.x, delta=float(inst.metadata["delta"]), order="second", margin=float(inst.metadata["margin"])
+        )
+        assert ver.passed, (path, ver.message)
     return df
 
 

@@ -50,9 +50,17 @@ import numpy as np
 from spurious.core._errors import InputError, NoInstanceError, SolverError
 from spurious.core._linalg import smat, svec, sym_jacobian
 from spurious.core._validation import as_factor, check_float, check_int
-from spurious.landscape._thresholds import _is_global, _program_data, _rank, threshold_program
+from spurious.landscape._thresholds import ThresholdResult, _is_global, _program_data, _rank, threshold_program
 
-__all__ = ["MinDeltaResult", "SocGradient", "minimize_delta", "overparam_bounds", "soc_value_and_gradient"]
+__all__ = [
+    "MinDeltaResult",
+    "SocGradient",
+    "certified_program",
+    "minimize_delta",
+    "orthogonal_construction",
+    "overparam_bounds",
+    "soc_value_and_gradient",
+]
 
 
 def overparam_bounds(r_star: int, r: int) -> tuple[float, float]:
@@ -83,6 +91,32 @@ def overparam_bounds(r_star: int, r: int) -> tuple[float, float]:
     if r < r_star:
         raise InputError(f"r = {r} < r_star = {r_star}: the bounds are for the overparameterized regime r ≥ r*")
     return 1.0 / (1.0 + np.sqrt(r_star / r)), 1.0 / (1.0 + 1.0 / np.sqrt(r - r_star + 1))
+
+
+def orthogonal_construction(r_star: int, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pair that our search converges to: ``x ⟂ z``, both with equal singular values.
+
+    ``z = [e₁ … e_{r*}]/√r*`` (``tr(zzᵀ) = 1``) and ``x = σ [e_{r*+1} … e_{r*+r}]`` with
+    ``σ² = σ_z²/(1 + √(r/r*))``, ``σ_z² = 1/r*``, in ``n = r + r*`` dimensions.
+
+    Returns
+    -------
+    x : (n, r) array
+    z : (n, r*) array
+
+    Notes
+    -----
+    Observed, not proved: LMI (10) at this pair gives ``δ_soc = 1/(1 + √(r*/r))``, the sufficient
+    bound of Zhang (2021, arXiv:2104.10790), to solver precision (tests and ``spurious reproduce
+    overparam``). For ``r = r* = 1`` it is zhang2018's construction (``x ⟂ z``, ``‖x‖² = ‖z‖²/2``).
+    """
+    r_star = check_int(r_star, "r_star", low=1)
+    r = check_int(r, "r", low=1)
+    n = r + r_star
+    sz2 = 1.0 / r_star
+    sx2 = sz2 / (1.0 + np.sqrt(r / r_star))
+    eye = np.eye(n)
+    return np.sqrt(sx2) * eye[:, r_star:], np.sqrt(sz2) * eye[:, :r_star]
 
 
 # ----------------------------------------------------------------------------- Clarabel's triangle
@@ -290,6 +324,17 @@ class MinDeltaResult:
     solver: str = "clarabel"
 
 
+def certified_program(x: object, z: object, *, margin: float = 0.0) -> ThresholdResult:
+    """:func:`spurious.threshold_program` (second order) with Clarabel, and with SCS where Clarabel's
+    status is not optimal (degenerate optima end "optimal_inaccurate"); the first certified result,
+    else SCS's."""
+    for solver in ("clarabel", "scs"):
+        res = threshold_program(x, z, order="second", margin=margin, solver=solver)
+        if res.certified:
+            break
+    return res
+
+
 def _unpack(theta: np.ndarray, n: int, r: int, r_star: int) -> tuple[np.ndarray, np.ndarray, float]:
     x = theta[: n * r].reshape(n, r, order="F")
     w = theta[n * r :].reshape(n, r_star, order="F")
@@ -378,10 +423,7 @@ def minimize_delta(
     if best is None:
         raise SolverError(f"minimize_delta (r* = {r_star}, r = {r}): no start gave a solved program")
     x, z, _ = _unpack(best, n, r, r_star)
-    for solver in ("clarabel", "scs"):  # SCS where Clarabel ends "optimal_inaccurate" (degenerate optima)
-        res = threshold_program(x, z, order="second", margin=mu, solver=solver)
-        if res.certified:
-            break
+    res = certified_program(x, z, margin=mu)
     return MinDeltaResult(
         x.copy(), z.copy(), float(res.delta), bool(res.certified), tuple(vals), best_i, evals, res.solver
     )
