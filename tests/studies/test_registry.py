@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -72,3 +73,20 @@ def test_import_spurious_stays_light():
             "print(any(m in sys.modules for m in ('pandas', 'matplotlib', 'dask', 'tqdm')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_verdict_summary():
+    v = registry.Verdict("failure rate", "12.1 %", "12.3 %", "± 0.6 %", "match", "a note")
+    text = str(v)
+    assert text.splitlines()[0] == "match: failure rate" and "12.3 %" in text and "a note" in text
+    assert repr(v) == "Verdict('match', 'failure rate')"
+    assert json.loads(json.dumps(v.to_dict()))["verdict"] == "match"
+
+
+def test_rate_text_is_the_wilson_interval():
+    from spurious.core._stats import binomial_rate
+
+    r = binomial_rate(0, 400)
+    lo, hi = r.ci
+    assert lo == 0.0 and hi > 0  # Wilson: honest at 0 failures, where the normal ± would be 0
+    assert registry.rate_text(r) == f"0.00 % (3σ Wilson [0.00, {100 * hi:.2f}] %)"

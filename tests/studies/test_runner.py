@@ -266,3 +266,11 @@ def test_quick_and_full_runs_have_their_own_default_directories(toy, tmp_path, m
     assert runner.default_out("toy", False) == Path("runs/toy")
     results, index = runner.run_all(names=["toy"], quick=True, workers=1)  # reuses the complete run
     assert index == Path("runs/quick/index.html") and results[0].chunks_run == 0
+
+
+def test_run_result_summary(toy, tmp_path):
+    res = runner.reproduce("toy", out=tmp_path / "run", quick=True, seed=3, workers=1)
+    text = str(res)
+    assert text.startswith("RunResult toy") and "2 match, 0 miss, 0 refuted" in text and "hit rate" in text
+    assert repr(res) == f"RunResult('toy', match=2, miss=0, refuted=0, out={str(res.out)!r})"
+    json.dumps(res.to_dict())

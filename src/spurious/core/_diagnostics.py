@@ -22,6 +22,7 @@ convention of the explicit Hessians of :mod:`spurious.core._problems`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ import numpy as np
 from spurious.core._errors import InputError
 from spurious.core._linalg import unvec, vec
 from spurious.core._rng import RNGLike, as_generator
+from spurious.core._summary import jsonable, short_repr, summary_lines
 from spurious.core._validation import as_real_array
 
 __all__ = [
@@ -82,6 +84,18 @@ class GradientCheck:
     t: tuple[float, ...]
     remainder: tuple[float, ...]
 
+    def __str__(self) -> str:
+        return summary_lines("GradientCheck", [
+            ("relative error", self.rel_error), ("Taylor slope (≈ 2)", self.slope),
+            ("⟨∇f, d⟩", self.directional), ("finite difference", self.fd_directional), ("step", self.step),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("rel_error", "slope"))
+
+    def to_dict(self) -> dict[str, object]:
+        return jsonable(dataclasses.asdict(self))
+
 
 @dataclass(frozen=True)
 class HessianCheck:
@@ -109,6 +123,18 @@ class HessianCheck:
     value_slope: float
     symmetry_error: float
     step: float
+
+    def __str__(self) -> str:
+        return summary_lines("HessianCheck", [
+            ("relative error", self.rel_error), ("Taylor slope (≈ 3)", self.slope),
+            ("value slope (≈ 3)", self.value_slope), ("symmetry error", self.symmetry_error), ("step", self.step),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("rel_error", "slope", "value_slope"))
+
+    def to_dict(self) -> dict[str, object]:
+        return jsonable(dataclasses.asdict(self))
 
 
 def taylor_slope(

@@ -21,6 +21,7 @@ from spurious.core._atomic import atomic_write
 from spurious.core._errors import InputError, InstanceFileError, TooLargeError
 from spurious.core._operators import DEFAULT_MAX_BYTES, SensingOperator, from_matrices
 from spurious.core._problems import SymmetricProblem, least_squares
+from spurious.core._summary import jsonable, summary_lines
 from spurious.core._validation import as_factor, as_real_array, check_bytes
 
 FORMAT_VERSION = 1
@@ -59,6 +60,25 @@ class Instance:
         if r is None:
             r = (self.x if self.x is not None else self.z).shape[1]
         return least_squares(self.operator, self.z, r=r, b=self.b, scaling=self.scaling)
+
+    def __str__(self) -> str:
+        r = self.z.shape[1]
+        return summary_lines(f"Instance (n = {self.operator.n}, m = {self.operator.m}, rank(z) = {r})", [
+            ("z", self.z if self.z.size <= 6 else ...), ("x", self.x if self.x is not None else None),
+            ("b given", self.b is not None), ("scaling", self.scaling),
+            ("metadata", ", ".join(f"{k} = {v}" for k, v in self.metadata.items()) or ...),
+        ])
+
+    def __repr__(self) -> str:
+        return (f"Instance(n={self.operator.n}, m={self.operator.m}, r={self.z.shape[1]}, "
+                f"x={'yes' if self.x is not None else 'no'}, scaling={self.scaling!r})")
+
+    def to_dict(self) -> dict[str, object]:
+        """Sizes, ``z``, ``x``, ``b`` and the metadata (the matrices are in :func:`save_instance`'s file)."""
+        return jsonable({"n": self.operator.n, "m": self.operator.m, "r": int(self.z.shape[1]), "z": self.z,
+                         "x": self.x, "b": self.b, "scaling": self.scaling,
+                         "metadata": {k: v if isinstance(v, str | int | float | bool | None) else str(v)
+                                      for k, v in self.metadata.items()}})
 
 
 def save_instance(path: str | os.PathLike, inst: Instance, max_bytes: float = DEFAULT_MAX_BYTES) -> Path:

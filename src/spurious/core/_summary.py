@@ -51,3 +51,9 @@ def jsonable(value: object) -> object:
     if isinstance(value, np.floating):
         return float(value)
     return value
+
+
+def short_repr(obj: object, names: Iterable[str]) -> str:
+    """``Name(a=1.5, b=True)``: the class name and a few of its attributes, formatted by :func:`format_value`."""
+    parts = ", ".join(f"{n}={format_value(getattr(obj, n))}" for n in names)
+    return f"{type(obj).__name__}({parts})"

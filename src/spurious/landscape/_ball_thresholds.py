@@ -48,6 +48,7 @@ import numpy as np
 from spurious.core._errors import InputError, SolverError
 from spurious.core._linalg import outer
 from spurious.core._rng import RNGLike, as_generator
+from spurious.core._summary import jsonable, short_repr, summary_lines
 from spurious.core._validation import as_factor, check_float, check_int
 from spurious.landscape import _guarantees
 from spurious.landscape._closed_forms import delta_foc_closed, delta_foc_rank1
@@ -113,6 +114,20 @@ class BallThreshold:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+    def __str__(self) -> str:
+        return summary_lines(f"BallThreshold ({self.order} order, ε = {self.eps:g})", [
+            ("δ over B_ε", self.delta), ("attained at x", self.x), ("‖xxᵀ − zzᵀ‖/‖zzᵀ‖", self.rel_error),
+            ("(ρ, φ)", (self.rho, self.phi) if self.rho is not None else ...),
+            ("method", f"{self.method} ({self.evaluations} evaluations)"),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("delta", "eps", "order", "method"))
+
+    def to_dict(self) -> dict[str, object]:
+        return jsonable({k: getattr(self, k) for k in ("delta", "eps", "order", "x", "rel_error", "method",
+                                                       "evaluations", "rho", "phi")})
 
 
 def _ground_truth(z: object) -> np.ndarray:

@@ -26,6 +26,7 @@ from spurious.core._errors import InputError
 from spurious.core._linalg import orthogonal_complement, rotation_directions, unvec, vec
 from spurious.core._problems import SymmetricProblem
 from spurious.core._rng import RNGLike, as_generator
+from spurious.core._summary import short_repr, summary_lines
 from spurious.core._validation import check_bytes, check_float, check_int
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ class Certificate:
         The relative tolerances used; ``grad_tol_abs = grad_tol·scale·max(‖x‖_F, 1)``,
         ``eig_tol_abs = eig_tol·scale``.
     grad_tol_abs, eig_tol_abs, dist_tol_abs : float
+    x : (n, r) array or None
+        The point certified.
     """
 
     f: float
@@ -106,6 +109,7 @@ class Certificate:
     grad_tol_abs: float
     eig_tol_abs: float
     dist_tol_abs: float
+    x: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def certified(self) -> bool:
@@ -134,6 +138,23 @@ class Certificate:
             "grad_tol_abs": self.grad_tol_abs,
             "eig_tol_abs": self.eig_tol_abs,
         }
+
+    def __str__(self) -> str:
+        decided = {True: "yes", False: "no", None: "undecided"}[self.local_min]
+        return summary_lines("Certificate", [
+            ("point x", self.x if self.x is not None else ...),
+            ("f", self.f),
+            ("‖∇f‖", self.grad_norm),
+            ("λ_min(∇²f) off symmetry", self.hess_min_eig),
+            ("second order", self.second_order),
+            ("spurious", self.spurious),
+            ("local minimum", f"{decided} ({self.method})"),
+            ("witness f", self.witness_f if self.witness is not None else ...),
+            ("witness distance", self.witness_distance if self.witness is not None else ...),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("f", "grad_norm", "hess_min_eig", "second_order", "spurious", "local_min", "method"))
 
 
 def problem_and_point(obj: object, x: object = None) -> tuple[object, np.ndarray]:
@@ -430,4 +451,5 @@ def certify(
         grad_tol_abs=float(g_abs),
         eig_tol_abs=float(e_abs),
         dist_tol_abs=float(d_abs),
+        x=x.copy(),
     )

@@ -28,6 +28,7 @@ from spurious.core._errors import InputError, NoInstanceError, VerificationError
 from spurious.core._instances import Instance
 from spurious.core._linalg import orthogonal_complement, rotation_directions, svec_dim
 from spurious.core._operators import DEFAULT_MAX_BYTES, from_kernel
+from spurious.core._summary import jsonable, short_repr, summary_lines
 from spurious.core._validation import check_bytes
 from spurious.landscape._rip import full_rank_delta
 from spurious.landscape._thresholds import _pair, threshold_program
@@ -71,6 +72,20 @@ class Verification:
     eig_tol: float
     passed: bool
     message: str
+
+    def __str__(self) -> str:
+        return summary_lines("Verification", [
+            ("‖∇f‖", f"{self.grad_norm:.3g} (tolerance {self.grad_tol:.3g})"),
+            ("λ_min(∇²f) off symmetry", f"{self.hess_min_eig:.6g} (tolerance {self.eig_tol:.3g})"),
+            ("full-rank δ", self.rip_full), ("passed", self.passed), ("message", self.message or ...),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("grad_norm", "hess_min_eig", "rip_full", "passed"))
+
+    def to_dict(self) -> dict[str, object]:
+        return jsonable({k: getattr(self, k) for k in ("grad_norm", "hess_min_eig", "rip_full", "grad_tol",
+                                                       "eig_tol", "passed", "message")})
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,6 +144,17 @@ class Counterexample:
             "factorization": self.instance.metadata.get("factorization"),
             "kernel_source": self.instance.metadata.get("kernel_source"),
         }
+
+    def __str__(self) -> str:
+        v = self.verification
+        return summary_lines(f"Counterexample ({self.order} order)", [
+            ("δ", self.delta), ("η", self.eta), ("margin μ", self.margin if self.margin else ...),
+            ("m (measurements)", self.m), ("‖∇f‖", v.grad_norm), ("λ_min(∇²f) off symmetry", v.hess_min_eig),
+            ("full-rank δ (re-verified)", v.rip_full), ("status", self.status), ("certified", self.certified),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("delta", "eta", "m", "order", "certified"))
 
 
 def verify_instance(inst: Instance, x: np.ndarray, *, delta: float, order: str, margin: float = 0.0) -> Verification:

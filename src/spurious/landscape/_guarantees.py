@@ -22,9 +22,11 @@ constant measured over rank ``k`` certifies every theorem that needs rank ``≤ 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from spurious.core._errors import InputError
+from spurious.core._summary import jsonable, short_repr, summary_lines
 
 __all__ = [
     "CONCLUSIONS",
@@ -109,6 +111,21 @@ class Guarantee:
     symmetric: bool
     kind: str = "guarantee"
     note: str = ""
+
+    def __str__(self) -> str:
+        op = ("≥" if self.kind == "counterexample" else ("<" if self.strict else "≤"))
+        return summary_lines(f"Guarantee: {self.theorem}", [
+            ("applies", self.applies), ("conclusion", self.conclusion),
+            ("hypothesis", f"δ_{self.rip_rank} {op} {self.threshold:.4g} ({self.ranks}, "
+                           f"{'symmetric' if self.symmetric else 'asymmetric'})"),
+            ("condition", self.condition), ("note", self.note or ...),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("theorem", "applies", "threshold", "conclusion"))
+
+    def to_dict(self) -> dict[str, object]:
+        return jsonable(dataclasses.asdict(self))
 
 
 _BHOJ = (

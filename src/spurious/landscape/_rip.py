@@ -29,6 +29,7 @@ from spurious.core._errors import InputError, VerificationError
 from spurious.core._linalg import smat, svec
 from spurious.core._operators import SensingOperator
 from spurious.core._rng import RNGLike, as_generator
+from spurious.core._summary import short_repr, summary_lines
 from spurious.core._validation import check_bytes, check_float, check_int
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,16 @@ class RIPBounds:
             "samples": self.samples,
             "starts": self.starts,
         }
+
+    def __str__(self) -> str:
+        return summary_lines(f"RIPBounds (rank ≤ {self.rank}, n = {self.n})", [
+            ("δ lower", self.lower), ("δ upper", self.upper), ("lower by", self.method),
+            ("sampled (bi2021)", self.sampled), ("exact full rank", self.exact),
+            ("ratio range seen", (self.alpha, self.beta)), ("samples, starts", (self.samples, self.starts)),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("lower", "upper", "method", "rank", "n"))
 
 
 def sampled_ratios(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spurious.core._errors import InputError
+from spurious.core._summary import short_repr, summary_lines
 from spurious.landscape._certify import GRAD_TOL, check_point, problem_and_point
 from spurious.landscape._guarantees import DELTA_NOISY, STRICT_SADDLE_CURVATURE
 
@@ -57,6 +58,16 @@ class StrictSaddleCheck:
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
+
+    def __str__(self) -> str:
+        return summary_lines("StrictSaddleCheck (bhojanapalli2016 Thm 3.2)", [
+            ("λ_min(∇²f)/p", self.lambda_min_normalized), ("bound −(2/5)σ_r(X*)", self.bound),
+            ("holds", self.holds), ("theorem applies", self.applies), ("δ₄ᵣ", self.delta4r),
+            ("first order, distinct, noiseless", (self.first_order, self.distinct, self.noiseless)),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("lambda_min_normalized", "bound", "holds", "applies"))
 
 
 def strict_saddle_check(

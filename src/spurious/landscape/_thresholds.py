@@ -83,7 +83,7 @@ from spurious.core._linalg import (
     svec_dim,
     sym_jacobian,
 )
-from spurious.core._summary import summary_lines
+from spurious.core._summary import short_repr, summary_lines
 from spurious.core._validation import as_factor, check_bytes, check_float
 
 log = logging.getLogger(__name__)
@@ -203,6 +203,18 @@ class ThresholdResult:
             "message": self.message,
         }
 
+    def __str__(self) -> str:
+        return summary_lines(f"ThresholdResult ({self.order} order)", [
+            ("δ", self.delta), ("η", self.eta), ("margin μ", self.margin if self.margin else ...),
+            ("λ_min(M(H)) off symmetry", self.hess_min if np.isfinite(self.hess_min) else ...),
+            ("status", f"{self.status} ({self.solver})"), ("certified", self.certified),
+            ("dimension", f"k = {self.k} of n = {self.n}" + (" (reduced)" if self.reduced else "")),
+            ("message", self.message or ...),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("delta", "eta", "order", "status", "certified"))
+
 
 @dataclass(frozen=True, eq=False)
 class Thresholds:
@@ -236,6 +248,16 @@ class Thresholds:
 
 
 # ----------------------------------------------------------------------------- geometry
+
+    def __str__(self) -> str:
+        return summary_lines("Thresholds", [
+            ("δ_foc", f"{self.delta_foc:.6g} ({self.foc_method})"),
+            ("δ_soc", f"{self.delta_soc:.6g} (LMI (10): {self.soc.status}, certified {self.soc.certified})"),
+            ("note", self.note or ...),
+        ])
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("delta_foc", "delta_soc"))
 
 
 def _pair(x: object, z: object) -> tuple[np.ndarray, np.ndarray]:

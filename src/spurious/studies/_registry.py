@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from spurious.core._errors import InputError
 from spurious.core._stats import THREE_SIGMA, Rate
+from spurious.core._summary import summary_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,6 +66,13 @@ class Verdict:
 
     def to_dict(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in ("quantity", "paper", "ours", "tolerance", "verdict", "note")}
+
+    def __str__(self) -> str:
+        return summary_lines(f"{self.verdict}: {self.quantity}", [
+            ("paper", self.paper), ("ours", self.ours), ("tolerance", self.tolerance), ("note", self.note or ...)])
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.verdict!r}, {self.quantity!r})"
 
 
 def rate_text(rate: Rate, digits: int = 2) -> str:

@@ -37,6 +37,7 @@ from typing import Any
 
 from spurious.core._atomic import atomic_write
 from spurious.core._errors import InputError, SolverError
+from spurious.core._summary import summary_lines
 from spurious.studies._execution import ChunkOutcome, check_scheduler, default_workers, execute
 from spurious.studies._registry import Experiment, Verdict, describe, get_experiment
 from spurious.studies._report import atomic_write_text, verdict_rows, write_index, write_run_page, write_summary
@@ -80,6 +81,17 @@ class RunResult:
         return {"name": self.name, "out": str(self.out), "verdicts": verdict_rows(self.verdicts),
                 "summary": str(self.summary), "figures": list(self.figures), "results": str(self.results),
                 "manifest": str(self.manifest), "chunks_run": self.chunks_run, "chunks_reused": self.chunks_reused}
+
+    def __str__(self) -> str:
+        counts = {v: sum(q.verdict == v for q in self.verdicts) for v in ("match", "miss", "refuted")}
+        rows = [("out", str(self.out)), ("verdicts", ", ".join(f"{n} {k}" for k, n in counts.items())),
+                ("chunks run, reused", (self.chunks_run, self.chunks_reused)), ("summary", str(self.summary))]
+        rows += [(f"  {q.verdict}", q.quantity) for q in self.verdicts]
+        return summary_lines(f"RunResult {self.name}", rows)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{v}={sum(q.verdict == v for q in self.verdicts)}" for v in ("match", "miss", "refuted"))
+        return f"RunResult({self.name!r}, {counts}, out={str(self.out)!r})"
 
 
 def _jsonable(obj: Any, what: str) -> Any:
