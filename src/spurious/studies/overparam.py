@@ -598,13 +598,21 @@ def _figure(df: pd.DataFrame, figures_dir: Path, mu: float) -> None:
     ax.set_title("smallest δ_soc found" + (f" (margin μ = {mu:g})" if mu else ""))
     ax.legend(fontsize=7)
     ax = axes[1]
-    for rs, mk in zip(sorted(df.r_star.unique()), "osd", strict=False):
-        for _, q in df[df.r_star == rs].iterrows():
-            s2 = np.asarray(q.sigma_x, float) ** 2
-            ax.plot(np.asarray(q.cos_to_z, float), s2, mk, alpha=0.6, label=f"r* = {rs}" if q.r == rs else None)
-    ax.set_xlabel("cos(left singular vector of x, span z)")
-    ax.set_ylabel("σ² of x (tr zzᵀ = 1)")
-    ax.set_title("structure of the minimizers")
+    for k, rs in enumerate(sorted(df.r_star.unique())):
+        d = df[df.r_star == rs]
+        for _, q in d.iterrows():  # σ² of x's singular directions in units of σ²(z) = 1/r*: full if ⟂ z
+            perp = np.asarray(q.cos_to_z, float) < 0.01
+            s2 = rs * np.asarray(q.sigma_x, float) ** 2
+            xs = np.full(s2.shape, float(q.r)) + 0.08 * (k - 1)
+            lab = f"r* = {rs}" if q.r == d.r.min() else None
+            ax.plot(xs[perp], s2[perp], "o", color=f"C{k}", label=lab)
+            ax.plot(xs[~perp], s2[~perp], "o", mfc="none", mec=f"C{k}")
+        rr = np.linspace(d.r.min(), d.r.max(), 50)
+        ax.plot(rr, 1.0 / (1.0 + np.sqrt(rr / rs)), "-", color=f"C{k}", lw=0.8)
+    ax.plot([], [], "-", color="0.4", lw=0.8, label="1/(1 + √(r/r*)) (orthogonal construction)")
+    ax.set_xlabel("search rank r")
+    ax.set_ylabel("r*·σ²(x) of each singular direction (σ²(z) = 1/r*)")
+    ax.set_title("minimizers: σ² of x (full: orthogonal to z, hollow: not)")
     ax.legend(fontsize=7)
     plotting.save(fig, figures_dir, "structure")
 
