@@ -247,3 +247,18 @@ def test_prefix_adjoint_norms_match_each_prefix_operator():
     for m, s in zip(ms, got, strict=True):
         sub = SensingOperator(op.matrix[:m], op.n)
         assert s == pytest.approx(np.linalg.norm(sub.adjoint(b[:m]) / m, 2), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: gaussian(2.5, 3), "m"),
+        (lambda: gaussian(4, True), "n"),
+        (lambda: sparse_binary(4, 3, density=0.0), "density"),
+        (lambda: rectangular_gaussian(0, (2, 3)), "m"),
+        (lambda: rectangular_gaussian(4, (2, -1)), "shape"),
+    ],
+)
+def test_constructors_refuse_bad_scalars(make, name):
+    with pytest.raises(InputError, match=name):
+        make()

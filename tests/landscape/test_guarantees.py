@@ -150,3 +150,25 @@ def test_embedded_example3_is_a_rank_r_counterexample_at_one_half(r):
     res = thresholds.threshold_program(x, z, order="second")
     assert res.certified
     assert res.delta == pytest.approx(0.5, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("kw", "name"),
+    [({"delta": 1.5}, "delta"), ({"delta": "x"}, "delta"), ({"r": 0}, "r"), ({"r": True}, "r"),
+     ({"r": 1.5}, "r"), ({"rip_rank": 0}, "rip_rank")],
+)
+def test_guarantees_refuse_bad_scalars(kw, name):
+    args = {"delta": 0.3, "r": 1, **kw}
+    with pytest.raises(InputError, match=name):
+        guarantees(**args)
+
+
+def test_theorem_constants_are_the_table_thresholds():
+    from spurious.landscape import _guarantees as G
+
+    thr = {g.theorem: g.threshold for g in guarantees(0.0, 1)} | {g.theorem: g.threshold
+                                                                   for g in guarantees(0.0, 1, symmetric=False)}
+    assert thr["bhojanapalli2016 Thm 4.1"] == G.DELTA_NO_SPURIOUS == 0.2
+    assert thr["bhojanapalli2016 Thm 3.2"] == G.DELTA_NOISY == 0.1
+    assert thr["Zhang, Sojoudi, Lavaei 2019 (rank 1)"] == G.DELTA_STAR == 0.5
+    assert thr["bi2021 Thm 6"] == G.DELTA_ASYMMETRIC == 1 / 3

@@ -21,7 +21,7 @@ import numpy as np
 from spurious.core._errors import InputError
 from spurious.core._linalg import smat, svec, svec_dim, sym, unvec, vec
 from spurious.core._rng import RNGLike, as_generator
-from spurious.core._validation import as_psd, as_real_array, check_bytes
+from spurious.core._validation import as_psd, as_real_array, check_bytes, check_float, check_int
 
 log = logging.getLogger(__name__)
 
@@ -162,10 +162,8 @@ def prefix_adjoint_norms(A: np.ndarray, b: np.ndarray, ms: object) -> np.ndarray
 
 
 def _check_size(m: int, n: int, max_bytes: float) -> None:
-    if m <= 0:
-        raise InputError(f"m = {m}: need at least one measurement")
-    if n <= 0:
-        raise InputError(f"n = {n}: need n ≥ 1")
+    check_int(m, "m", 1)
+    check_int(n, "n", 1)
     check_bytes(8.0 * m * (n * n + svec_dim(n)), f"an operator with m = {m}, n = {n}", max_bytes)
 
 
@@ -327,8 +325,7 @@ def sparse_binary(
         The operator would exceed ``max_bytes``.
     """
     _check_size(m, n, max_bytes)
-    if not 0.0 < density <= 1.0:
-        raise InputError(f"density = {density}: must lie in (0, 1]")
+    density = check_float(density, "density", 0.0, 1.0, open_low=True)
     g = as_generator(rng)
     N = svec_dim(n)
     mask = g.random((m, N)) < density
@@ -423,8 +420,9 @@ def rectangular_gaussian(
         The operator would exceed ``max_bytes``.
     """
     n1, n2 = shape
-    if m <= 0 or n1 <= 0 or n2 <= 0:
-        raise InputError(f"m = {m}, shape = {shape}: sizes must be positive")
+    check_int(m, "m", 1)
+    check_int(n1, "shape[0]", 1)
+    check_int(n2, "shape[1]", 1)
     check_bytes(8.0 * m * n1 * n2, f"an operator with m = {m}, shape {shape}", max_bytes)
     g = as_generator(rng)
     return RectangularOperator(g.standard_normal((m, n1 * n2)), (n1, n2))

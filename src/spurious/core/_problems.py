@@ -27,7 +27,7 @@ from spurious.core._linalg import outer, unvec, vec
 from spurious.core._losses import AsymmetricLift, LogisticLoss, Loss, QuadraticLoss
 from spurious.core._operators import RectangularOperator, SensingOperator
 from spurious.core._rng import RNGLike, as_generator
-from spurious.core._validation import as_factor, as_psd, as_real_array
+from spurious.core._validation import as_factor, as_psd, as_real_array, check_float
 
 
 def _hessian_from_hvp(hvp, x: np.ndarray) -> np.ndarray:
@@ -123,8 +123,7 @@ class AsymmetricProblem(_ProblemBase):
         object.__setattr__(self, "m_star", as_real_array(self.m_star, "ground truth M*", ndim=2))
         if not 1 <= self.r <= min(self.m_star.shape):
             raise InputError(f"r = {self.r}: must satisfy 1 ≤ r ≤ min{self.m_star.shape}")
-        if not np.isfinite(self.phi) or self.phi < 0:
-            raise InputError(f"phi = {self.phi}: must be finite and ≥ 0")
+        check_float(self.phi, "phi", 0.0)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -219,8 +218,7 @@ def least_squares(
     if b is None:
         b = operator.apply(M)
         if noise_std:
-            if not np.isfinite(noise_std) or noise_std < 0:
-                raise InputError(f"noise_std = {noise_std}: must be finite and ≥ 0")
+            noise_std = check_float(noise_std, "noise_std", 0.0)
             b = b + noise_std * as_generator(rng).standard_normal(operator.m)
     return SymmetricProblem(QuadraticLoss(operator, b, scaling), M, z.shape[1] if r is None else r, z=z)
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from spurious.core._errors import InputError
 from spurious.core._summary import jsonable, short_repr, summary_lines
+from spurious.core._validation import check_float, check_int
 
 __all__ = [
     "CONCLUSIONS",
@@ -317,17 +317,10 @@ def guarantees(delta: float, r: int, symmetric: bool = True, rip_rank: int | Non
     >>> [g.theorem for g in sp.guarantees(0.3, 1) if g.applies]
     ['Zhang, Sojoudi, Lavaei 2019 (rank 1)', 'bi2021 Lemma 4', 'bi2021 Thm 5']
     """
-    try:
-        d = float(delta)
-    except (TypeError, ValueError):
-        raise InputError(f"delta: not a number, {delta!r}") from None
-    if not (0.0 <= d <= 1.0):
-        raise InputError(f"delta: must lie in [0, 1], got {delta!r}")
-    if isinstance(r, bool) or int(r) != r or int(r) < 1:
-        raise InputError(f"r: must be an integer ≥ 1, got {r!r}")
-    r = int(r)
-    if rip_rank is not None and (isinstance(rip_rank, bool) or int(rip_rank) != rip_rank or int(rip_rank) < 1):
-        raise InputError(f"rip_rank: must be an integer ≥ 1, got {rip_rank!r}")
+    d = check_float(delta, "delta", 0.0, 1.0)
+    r = check_int(r, "r", 1)
+    if rip_rank is not None:
+        rip_rank = check_int(rip_rank, "rip_rank", 1)
     out = []
     for theorem, cite, cond, concl, thr, strict, factor, ranks, sym, kind, note in _TABLE:
         if sym != bool(symmetric):

@@ -545,9 +545,7 @@ def threshold_program(
         raise InputError(f"order = {order!r}: expected 'first' or 'second'")
     if solver not in SOLVERS:
         raise InputError(f"solver = {solver!r}: expected one of {', '.join(SOLVERS)}")
-    margin = float(margin)
-    if not np.isfinite(margin) or margin < 0:
-        raise InputError(f"margin = {margin}: must be finite and ≥ 0")
+    margin = check_float(margin, "margin", 0.0)
     if order == "first" and margin > 0:
         raise InputError("margin: only meaningful for order='second'")
 

@@ -37,6 +37,7 @@ from spurious.landscape._closed_forms import (
     thm7_applies,
 )
 from spurious.landscape._counterexample import counterexample
+from spurious.landscape._guarantees import DELTA_STAR
 from spurious.landscape._thresholds import eta_from_delta, fixed_eta_curvature, threshold_program
 from spurious.studies import _plotting as plotting
 from spurious.studies._registry import Experiment, Verdict
@@ -123,7 +124,7 @@ def min_delta_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list
         f"{len(ok)} certified solves, {bad} uncertified",
         f"δ ≥ 1/2 − {DELTA_TOL:g} (solver tolerance; the same in --quick, whose fewer trials only make the "
         "search for a smaller δ weaker)",
-        "match" if overall >= 0.5 - DELTA_TOL else "refuted",
+        "match" if overall >= DELTA_STAR - DELTA_TOL else "refuted",
         f"min per cell: {per_cell}. n = 1: x and z are colinear, so "
         "δ = 1 exactly (no solve); n = 1, r = 2 is not a valid cell (z ∈ R^{1×2} has rank < r). "
         "n = r = 2: x has full row rank, so xx⁺ = I and δ_foc = δ_soc = 1 (zhang2020 Thm 4). "
@@ -133,7 +134,7 @@ def min_delta_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list
         "have measure zero." + (f" {bad} solves were not certified (excluded; Clarabel 'optimal_inaccurate' or "
                                 f"failed, {_uncertified(rnd)}): their min δ is {rnd[~rnd.certified].delta.min():.4f}, "
                                 "not below 1/2 either." if bad else ""))]
-    cdev = np.abs(con.delta.to_numpy() - 0.5)
+    cdev = np.abs(con.delta.to_numpy() - DELTA_STAR)
     cmax = float(np.nanmax(cdev)) if len(cdev) else float("nan")
     hits = int(np.sum(cdev <= DELTA_TOL))
     verdicts.append(Verdict(
@@ -162,7 +163,7 @@ def _min_delta_figure(ok: pd.DataFrame, con: pd.DataFrame, figures_dir: Path) ->
         ax.plot(s.median().index, s.median().to_numpy(), mk + ":", alpha=0.6, label=f"median δ, r = {r}")
     if len(con):
         ax.plot(con.n, con.delta, "x", color="k", alpha=0.4, label="orthogonal construction")
-    ax.axhline(0.5, color="r", lw=0.8, label="δ = 1/2")
+    ax.axhline(DELTA_STAR, color="r", lw=0.8, label="δ = 1/2")
     ax.set_xlabel("n")
     ax.set_ylabel("δ of LMI (10)")
     ax.set_title("zhang2018 Experiment 1: min δ over random (x, z)")
@@ -394,7 +395,7 @@ def margin_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         small = c[(c.mu > 0) & (c.mu <= 1e-4)]
         dsm = float(small.delta.max())
         mono = bool(np.all(np.diff(c.delta.to_numpy()) >= -DELTA_TOL))
-        ok = abs(d0 - 0.5) <= DELTA_TOL and dsm - 0.5 <= 1e-3 and mono
+        ok = abs(d0 - DELTA_STAR) <= DELTA_TOL and dsm - DELTA_STAR <= 1e-3 and mono
         pts = ", ".join(f"{q.mu:g} → {q.delta:.4f}" for _, q in c.iterrows() if q.mu in (1e-4, 1e-2, 0.1, 0.4, 1.0))
         verdicts.append(Verdict(
             f"δ of the best strict spurious local minimum vs margin μ ({g}: n = {GEOMETRIES[g][0]}, ρ = 1/√2, "
@@ -432,7 +433,7 @@ def margin_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
             verdict = "match" if q.local_min == want and q.certified else "miss"
             paper = "— (beyond the paper) a strict spurious local minimum (local_min = True)"
         else:
-            verdict = "match" if q.certified and abs(q.delta - 0.5) <= DELTA_TOL else "miss"
+            verdict = "match" if q.certified and abs(q.delta - DELTA_STAR) <= DELTA_TOL else "miss"
             paper = "zhang2018: an instance with δ = 1/2 having x as a spurious 'local minimum' (second-order point)"
         verdicts.append(Verdict(
             f"counterexample at μ = {q.mu:g}, {q.geometry}: certify"

@@ -28,6 +28,7 @@ from spurious.landscape._ball_thresholds import (
     thm5_bound,
 )
 from spurious.landscape._closed_forms import delta_foc_closed, delta_foc_rank1
+from spurious.landscape._guarantees import DELTA_STAR
 from spurious.landscape._thresholds import threshold_program
 from spurious.studies import _plotting as plotting
 from spurious.studies._registry import Experiment, Verdict
@@ -248,7 +249,7 @@ def level_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         f"on the grid's ρ cos φ = 0 column: δ_foc from {col.foc.min():.4f} (ρ = {col.b.min():.3f}) to "
         f"{col.foc.max():.4f}, δ_soc min {col.soc.min():.4f} at ρ = {col.loc[col.soc.idxmin(), 'b']:.3f}",
         "δ_foc min < 0.1; δ_soc ≥ 1/2 − 1e-6",
-        "match" if col.foc.min() < 0.1 and col.soc.min() >= 0.5 - TOL else "miss",
+        "match" if col.foc.min() < 0.1 and col.soc.min() >= DELTA_STAR - TOL else "miss",
         "δ_foc = ρ²/√(1 + ρ⁴) on this line (zhang2020 Thm 4), → 0 as ρ → 0 (x = 0 is a saddle of every instance); "
         "δ_soc ≥ 1/2 everywhere, = 1/2 at Example 3's point ρ = 1/√2. 'Far from the solution' holds only "
         "towards x = 0: for large ρ both thresholds grow again."))
