@@ -331,7 +331,7 @@ def _shape_sentence(df: pd.DataFrame) -> str:
         spread = max(float(np.ptp(np.asarray(q.sigma_x) ** 2)) for _, q in one.iterrows())
         ratio = ", ".join(
             f"r = {int(q.r)}: {float(np.mean(np.asarray(q.sigma_x) ** 2)):.4f} "
-            f"(1/(1 + √r) = {1 / (1 + np.sqrt(q.r)):.4f})"
+            f"(the μ = 0 construction: 1/(1 + √r) = {1 / (1 + np.sqrt(q.r)):.4f})"
             for _, q in one.sort_values("r").iterrows()
         )
         words.append(
