@@ -136,4 +136,4 @@ def test_negative_vector_after_option(capsys):
     code, out, _ = run(capsys, "threshold", "--x", "-0.5,0.3", "--z", "1,0", "--json")
     assert code == 0
     code2, out2, _ = run(capsys, "threshold", "--x=-0.5,0.3", "--z", "1,0", "--json")
-    assert out == out2 and json.loads(out)["delta_foc"] > 0
+    assert code2 == 0 and out == out2 and json.loads(out)["delta_foc"] > 0
