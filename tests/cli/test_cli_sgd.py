@@ -21,14 +21,33 @@ def _json(capsys, argv):
 
 def test_json_keys_and_values_match_the_library(capsys):
     res = _json(capsys, ["--example", "zhang2018-example3", *BASE])
-    for key in ("trials", "failures", "failure_rate", "ci3", "grad", "seed", "lr", "momentum", "steps", "init", "tol"):
+    for key in ("trials", "failures", "failure_rate", "ci", "ci_method", "outcomes", "grad", "seed", "lr", "momentum",
+                "steps", "init", "tol"):
         assert key in res
-    p = get_example("zhang2018-example3").instance.problem()
-    direct = sgd(p, trials=300, steps=1000, lr=1e-3, momentum=0.9, seed=4)
-    rate, ci3 = direct.failure_rate(1e-2)
-    assert res["trials"] == 300 and res["failures"] == round(rate * 300)
-    assert res["failure_rate"] == pytest.approx(rate) and res["ci3"] == pytest.approx(ci3)
+    direct = sgd("zhang2018-example3", trials=300, steps=1000, lr=1e-3, momentum=0.9, seed=4)
+    rate = direct.failure_rate()
+    assert res["trials"] == 300 and res["failures"] == rate.failures
+    assert res["failure_rate"] == pytest.approx(rate.rate) and res["ci"] == pytest.approx(list(rate.ci))
+    assert res["ci_method"] == "wilson" and res["ci"][0] < res["failure_rate"] < res["ci"][1]
+    assert res["outcomes"] == direct.outcomes() and sum(res["outcomes"].values()) == 300
+    assert set(res["outcomes"]) == {"recovered", "at_spurious", "diverged", "stalled", "moving"}
+    assert res["outcomes"]["recovered"] == 300 - res["failures"] and res["outcomes"]["at_spurious"] > 0
     assert res["grad"] == "term" and res["seed"] == 4 and res["init"] == "gaussian" and res["backend"] == "numba"
+
+
+def test_interval_is_honest_at_zero_and_all_failures(capsys):
+    none = _json(capsys, ["--example", "zhang2018-example3", "--trials", "50", "--steps", "10", "--lr", "1e-3", "--momentum", "0", "--seed", "0",
+                          "--tol", "1e9"])
+    assert none["failures"] == 0 and none["ci"][0] == 0.0 and none["ci"][1] > 0.05
+    every = _json(capsys, ["--example", "zhang2018-example3", "--trials", "50", "--steps", "10", "--lr", "1e-3", "--momentum", "0", "--seed", "0"])
+    assert every["failures"] == 50 and every["ci"][1] == 1.0 and every["ci"][0] < 0.95
+    assert every["dominant_failure"] == "moving"
+
+
+def test_text_names_the_dominant_outcome_and_suggests_more_steps(capsys):
+    assert main(["sgd", "--example", "zhang2018-example3", "--trials", "50", "--steps", "10", "--lr", "1e-3", "--momentum", "0", "--seed", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "most failures still moving (" in out and "more --steps" in out
 
 
 def test_instance_file_grad_and_backend(tmp_path, capsys):

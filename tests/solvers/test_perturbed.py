@@ -11,6 +11,7 @@ from spurious.solvers import _init as init
 from spurious.solvers._gd import gd
 from spurious.solvers._perturbed import jin_parameters, local_region, perturbed_gd
 from spurious.solvers._result import Status
+from spurious.solvers._stopping import Stop
 
 
 def fig1a_problem():
@@ -24,7 +25,7 @@ def fig1a_problem():
     return problems.least_squares(op, z, scaling="half")
 
 
-FIG1A = dict(lr=1e-5, steps=20000, seed=5, tol_dist=1e-8)
+FIG1A = dict(lr=1e-5, steps=20000, seed=5, stop=Stop(dist=1e-8))
 
 
 def _slopes(res, region):
@@ -44,7 +45,7 @@ def test_fig1a_two_stage_convergence():
     p = fig1a_problem()
     region = local_region(p, 0.49)  # bi2021: δ estimated to be 0.49
     x0 = init.gaussian(40, 1, 20, seed=0)  # "the initial point is generated in the same way" as z
-    res = perturbed_gd(p, x0, local_region=region, record_every=1, **FIG1A)
+    res = perturbed_gd(p, x0=x0, local_region=region, record_every=1, **FIG1A)
     assert np.all(res.status == Status.CONVERGED) and np.all(res.distance <= 1e-8)
     assert np.all(res.nit < 1400)  # measured: 981 … 1292 iterations
     k = res.options["region_iteration"]
@@ -66,9 +67,9 @@ def test_fig1a_same_per_trial_results_for_1_and_7_trials():
     p = fig1a_problem()
     region = local_region(p, 0.49)
     x0 = init.gaussian(40, 1, 7, seed=0)
-    seven = perturbed_gd(p, x0, local_region=region, **FIG1A)
+    seven = perturbed_gd(p, x0=x0, local_region=region, **FIG1A)
     for t in (0, 6):
-        one = perturbed_gd(p, x0[t : t + 1], local_region=region, first_trial=t, **FIG1A)
+        one = perturbed_gd(p, x0=x0[t : t + 1], local_region=region, first_trial=t, **FIG1A)
         np.testing.assert_allclose(one.x[0], seven.x[t], rtol=1e-12, atol=1e-14)
         assert one.nit[0] == seven.nit[t]
         assert one.options["region_iteration"][0] == seven.options["region_iteration"][t]
@@ -79,17 +80,17 @@ def test_fig1a_same_per_trial_results_for_1_7_1000_trials():
     p = fig1a_problem()
     region = local_region(p, 0.49)
     x0 = init.gaussian(40, 1, 1000, seed=0)
-    big = perturbed_gd(p, x0, local_region=region, **FIG1A)
+    big = perturbed_gd(p, x0=x0, local_region=region, **FIG1A)
     ok = big.distance <= 1e-8
     assert ok.mean() >= 0.99  # measured: 999 of 1000 (nit 933 … 1802, median 1115)
     for t in np.flatnonzero(~ok):  # measured: trial 686 — a spurious local minimum of this instance
         assert big.options["region_iteration"][t] == -1 and big.options["perturbations"][t] > 0
         assert np.linalg.eigvalsh(p.hessian(big.x[t]))[0] > 0 and p.value(big.x[t]) > 1.0
-    seven = perturbed_gd(p, x0[:7], local_region=region, **FIG1A)
+    seven = perturbed_gd(p, x0=x0[:7], local_region=region, **FIG1A)
     np.testing.assert_allclose(seven.x, big.x[:7], rtol=1e-12, atol=1e-14)
     np.testing.assert_array_equal(seven.nit, big.nit[:7])
     for t in (3, 999):
-        one = perturbed_gd(p, x0[t : t + 1], local_region=region, first_trial=t, **FIG1A)
+        one = perturbed_gd(p, x0=x0[t : t + 1], local_region=region, first_trial=t, **FIG1A)
         np.testing.assert_allclose(one.x[0], big.x[t], rtol=1e-12, atol=1e-14)
         assert one.nit[0] == big.nit[t]
 
@@ -104,8 +105,7 @@ def test_fig1b_asymmetric_converges():
     region = local_region(p, 0.32)
     assert region.theorem == "bi2021 Thm 3"
     res = perturbed_gd(
-        p, init.gaussian(18, 5, 10, seed=1), lr=0.03, steps=5000, seed=5, local_region=region, tol_dist=1e-8
-    )
+        p, x0=init.gaussian(18, 5, 10, seed=1), lr=0.03, steps=5000, seed=5, local_region=region, stop=Stop(dist=1e-8))
     assert np.all(res.distance <= 1e-8)  # ‖UVᵀ − M*‖_F, measured 620 … 776 iterations
     assert np.all(region.distance(res.x) < 1e-7)  # and balanced: ‖XXᵀ − M̃*‖_F
     assert np.all((res.options["region_iteration"] > 0) & (res.options["region_iteration"] < res.nit))
@@ -120,7 +120,7 @@ def test_fig1c_one_bit_converges():
     x0 = init.gaussian(10, 5, 10, seed=2)
     x0 *= np.sqrt(2.0 / np.abs(outer(x0)).max(axis=(1, 2)))[:, None, None]
     assert np.abs(outer(x0)).max() <= 2.29 and np.abs(p.m_star).max() <= 2.29
-    res = perturbed_gd(p, x0, lr=0.3, steps=5000, seed=5, local_region=local_region(p, 0.5), tol_dist=1e-8)
+    res = perturbed_gd(p, x0=x0, lr=0.3, steps=5000, seed=5, local_region=local_region(p, 0.5), stop=Stop(dist=1e-8))
     assert np.all(res.distance <= 1e-8)  # measured 180 … 213 iterations
     assert np.all((res.options["region_iteration"] > 0) & (res.options["region_iteration"] < res.nit))
 
@@ -134,9 +134,9 @@ def small():
 
 def test_escapes_the_saddle_at_zero_where_gd_is_stuck(small):
     x0 = np.zeros((3, 6, 2))  # ∇f(0) = 0: a strict saddle
-    stuck = gd(small, x0, steps=2000, lr=0.01)
+    stuck = gd(small, x0=x0, steps=2000, lr=0.01)
     np.testing.assert_array_equal(stuck.x, 0.0)
-    res = perturbed_gd(small, x0, lr=0.01, steps=5000, seed=1, local_region=local_region(small, 0.3), tol_dist=1e-8)
+    res = perturbed_gd(small, x0=x0, lr=0.01, steps=5000, seed=1, local_region=local_region(small, 0.3), stop=Stop(dist=1e-8))
     assert np.all(res.distance <= 1e-8)
     assert np.all(res.options["perturbations"] >= 1)
     assert np.all(res.options["region_iteration"] > 0)
@@ -146,13 +146,13 @@ def test_escapes_the_saddle_at_zero_where_gd_is_stuck(small):
 def test_jin_termination_returns_to_the_point_before_the_perturbation(small):
     x0 = small.z[None]  # the global minimum: a perturbation cannot decrease f
     res = perturbed_gd(
-        small, x0, lr=0.01, steps=200, seed=1, perturb_radius=1e-2, perturb_interval=30, f_threshold=1e-6
+        small, x0=x0, lr=0.01, steps=200, seed=1, perturb_radius=1e-2, perturb_interval=30, f_threshold=1e-6
     )
     assert res.options["perturbations"][0] == 1
     assert res.options["switch_iteration"][0] == 30 and res.options["region_iteration"][0] == -1
     np.testing.assert_array_equal(res.x[0], small.z)
     # without the test, PGD keeps perturbing (at most once every t_thres + 1 iterations)
-    again = perturbed_gd(small, x0, lr=0.01, steps=200, seed=1, perturb_radius=1e-2, perturb_interval=30)
+    again = perturbed_gd(small, x0=x0, lr=0.01, steps=200, seed=1, perturb_radius=1e-2, perturb_interval=30)
     assert 3 <= again.options["perturbations"][0] <= 7
     assert again.distance[0] > 0
 
@@ -160,9 +160,9 @@ def test_jin_termination_returns_to_the_point_before_the_perturbation(small):
 def test_perturbation_streams_are_per_trial(small):
     x0 = np.zeros((5, 6, 2))
     kw = dict(lr=0.01, steps=300, seed=8, cell=1, perturb_interval=10)
-    full = perturbed_gd(small, x0, **kw)
+    full = perturbed_gd(small, x0=x0, **kw)
     assert len({tuple(np.round(x.ravel(), 6)) for x in full.x}) == 5  # different noise per trial
-    one = perturbed_gd(small, x0[:1], first_trial=3, **kw)
+    one = perturbed_gd(small, x0=x0[:1], first_trial=3, **kw)
     np.testing.assert_allclose(one.x[0], full.x[3], rtol=1e-12, atol=1e-14)
 
 
@@ -198,8 +198,8 @@ def test_jin_parameters():
 def test_bad_input(small):
     x0 = np.zeros((1, 6, 2))
     with pytest.raises(InputError, match="perturb_interval"):
-        perturbed_gd(small, x0, lr=0.1, steps=1, seed=0, perturb_interval=-1)
+        perturbed_gd(small, x0=x0, lr=0.1, steps=1, seed=0, perturb_interval=-1)
     with pytest.raises(InputError, match="perturb_radius"):
-        perturbed_gd(small, x0, lr=0.1, steps=1, seed=0, perturb_radius=-1.0)
+        perturbed_gd(small, x0=x0, lr=0.1, steps=1, seed=0, perturb_radius=-1.0)
     with pytest.raises(InputError, match="local_region"):
-        perturbed_gd(small, x0, lr=0.1, steps=1, seed=0, local_region=0.3)
+        perturbed_gd(small, x0=x0, lr=0.1, steps=1, seed=0, local_region=0.3)

@@ -16,8 +16,9 @@ from spurious.solvers import _prng
 from spurious.solvers._result import Status
 from spurious.solvers._sgd import gaussian_init, gradient_coefficient, sgd, sgd_failure_rate
 from spurious.solvers._sgd_kernels import _index, _next_u64
+from spurious.solvers._stopping import Stop
 
-EX3 = dict(steps=1000, lr=1e-3, momentum=0.9, grad="term", tol=1e-2)  # zhang2018 §2, Fig. 1
+EX3 = dict(steps=1000, lr=1e-3, momentum=0.9, grad="term", stop=Stop(success=1e-2))  # zhang2018 §2, Fig. 1
 PAPER_FAILURE = 1.0 - 87_947 / 100_000  # 12.053 %
 
 
@@ -287,7 +288,7 @@ def test_divergence_freezes_only_the_diverging_trials(small, backend, wide_n, mo
     assert list(np.flatnonzero(res.diverged)) == [1, 4]
     assert np.all(res.status[[0, 2, 3, 5]] == Status.MAX_ITER) and np.all(res.nit[[0, 2, 3, 5]] == 200)
     assert np.all(res.nit[[1, 4]] < 200)
-    assert not np.any(res.success(1e9)[[1, 4]])
+    assert not np.any(res.success[[1, 4]])
     for t in (0, 5):  # the others are exactly what they are alone
         alone = sgd(small, trials=1, x0=x0[t : t + 1], first_trial=t, **kw)
         assert np.array_equal(alone.x[0], res.x[t])
@@ -323,9 +324,10 @@ def test_example3_failure_rate_and_two_modes(ex3):
     estimates (20,000 and 100,000 trials: ±0.76 %)."""
     T = 20_000
     res = sgd(ex3, trials=T, seed=0, **EX3)
-    p, ci3 = res.failure_rate(1e-2)
+    rate = res.failure_rate()
+    p = rate.rate
     assert abs(p - PAPER_FAILURE) <= _ci3_of_difference(PAPER_FAILURE, T, 100_000)
-    assert ci3 == pytest.approx(3 * math.sqrt(p * (1 - p) / T))
+    assert rate.ci[0] < p < rate.ci[1] and rate.ci_method == "wilson" and rate.failures == int(np.sum(~res.success))
     d = res.distance
     fail = d > 1e-2
     # mode 1: success (d ≤ 1e-2); mode 2: around the spurious point x = (0, ±1/√2), d = √(5/4) ≈ 1.118
@@ -371,7 +373,8 @@ def test_failure_rate_summary_is_chunk_invariant(ex3):
         dict(momentum=-0.1),
         dict(trials=0),
         dict(steps=-1),
-        dict(tol=-1.0),
+        dict(stop=Stop(success=0.1, grad=1e-3)),
+        dict(stop=1e-2),
         dict(flush_below=-1e-90),
         dict(flush_below=float("nan")),
         dict(x0=np.zeros((3, 2, 1))),

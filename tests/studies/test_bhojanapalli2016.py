@@ -159,6 +159,6 @@ def test_prefix_gd_equals_solvers_gd():
         z = zs[truth[k]]
         r = z.shape[1]
         p = least_squares(SensingOperator(op.matrix[: m[k]], op.n), z, b=b[truth[k], : m[k]], scaling="mean")
-        ref = gd(p, x0[k : k + 1, :, :r], steps=100, lr=float(lr[k]))
+        ref = gd(p, x0=x0[k : k + 1, :, :r], steps=100, lr=float(lr[k]))
         assert np.max(np.abs(ref.x[0] - res.x[k, :, :r])) <= 1e-10
         assert ref.distance[0] == pytest.approx(res.distance[k], rel=1e-10, abs=1e-12)

@@ -58,6 +58,7 @@ def _progress_bar(total: int, enabled: bool):
 
 def run(args: argparse.Namespace) -> dict:
     from spurious.solvers._sgd import sgd_failure_rate
+    from spurious.solvers._stopping import Stop
 
     inst = read_source(args)
     if args.trials < 1:
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> dict:
     bar = _progress_bar(args.trials, not args.json and sys.stdout.isatty() and args.trials > CHUNK_TRIALS)
     try:
         summary = sgd_failure_rate(
-            inst.problem(),
+            inst,
             trials=args.trials,
             init=args.init,
             chunk_trials=CHUNK_TRIALS,
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> dict:
             momentum=args.momentum,
             grad=args.grad,
             seed=args.seed,
-            tol=args.tol,
+            stop=Stop(success=args.tol),
             flush_below=args.flush_below,
             init_scale=args.init_scale,
             backend=args.backend,
@@ -91,15 +92,35 @@ def run(args: argparse.Namespace) -> dict:
     return out
 
 
+#: How the text output names each outcome.
+OUTCOME_TEXT = {
+    "recovered": "recovered",
+    "at_spurious": "at the instance's spurious point",
+    "diverged": "diverged",
+    "stalled": "stalled (small gradient elsewhere)",
+    "moving": "still moving",
+}
+
+
 def render(res: dict) -> str:
-    return "\n".join(
-        [
-            f"source        {res['source']}",
-            f"trials        {res['trials']}   ({res['steps']} steps, lr {res['lr']:g}, momentum {res['momentum']:g}, "
-            f"grad {res['grad']}, init {res['init']}, seed {res['seed']}, backend {res['backend']}"
-            + (f", flush below {res['flush_below']:g}" if res["flush_below"] else "")
-            + ")",
-            f"failures      {res['failures']}   (diverged {res['diverged']}; success: ‖xxᵀ − zzᵀ‖_F ≤ {res['tol']:g})",
-            f"failure rate  {100 * res['failure_rate']:.2f} % ± {100 * res['ci3']:.2f} % (3σ)",
-        ]
-    )
+    lo, hi = res["ci"]
+    counts = res["outcomes"]
+    lines = [
+        f"source        {res['source']}",
+        f"trials        {res['trials']}   ({res['steps']} steps, lr {res['lr']:g}, momentum {res['momentum']:g}, "
+        f"grad {res['grad']}, init {res['init']}, seed {res['seed']}, backend {res['backend']}"
+        + (f", flush below {res['flush_below']:g}" if res["flush_below"] else "")
+        + ")",
+        "outcomes      " + ", ".join(f"{OUTCOME_TEXT[k]} {v}" for k, v in counts.items()),
+        f"failures      {res['failures']}   (success: ‖xxᵀ − zzᵀ‖_F ≤ {res['tol']:g})",
+        f"failure rate  {100 * res['failure_rate']:.2f} %   [{100 * lo:.2f}, {100 * hi:.2f}] % "
+        f"({100 * res['confidence']:.2f} % {res['ci_method']} interval, ±3σ)",
+    ]
+    dom = res["dominant_failure"]
+    if dom is not None:
+        share = counts[dom] / res["failures"]
+        lines.append(f"most failures {OUTCOME_TEXT[dom]} ({100 * share:.0f} % of them)")
+        if dom == "moving":
+            lines.append(f"              not converged after {res['steps']:,} steps: try more --steps "
+                         "(or a larger --lr) before reading the rate as failures")
+    return "\n".join(lines)

@@ -13,8 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from spurious.core._errors import InputError
+from spurious.core._validation import check_float, check_int
+from spurious.solvers._momentum import direction, velocity
 from spurious.solvers._result import LocalSearchResult
-from spurious.solvers._stopping import Tolerances, as_batch, check_positive, check_steps, frobenius, iterate
+from spurious.solvers._stopping import DEFAULT_STOP, Stop, check_stop, frobenius, iterate, start
 
 #: Relative slack of the Armijo test: ``f(x − t∇f) ≤ f(x) − c·t‖∇f‖² + slack·|f(x)|``. Near a
 #: minimum the decrease falls below the rounding of ``f`` and the plain test would decide on
@@ -24,8 +26,10 @@ _ROUNDING_SLACK = 1e-13
 
 def gd(
     problem,
-    x0: np.ndarray,
     *,
+    x0: np.ndarray | None = None,
+    trials: int | None = None,
+    seed: int = 0,
     steps: int,
     lr: float,
     momentum: float = 0.0,
@@ -34,20 +38,25 @@ def gd(
     armijo: float = 1e-4,
     shrink: float = 0.5,
     max_backtracks: int = 60,
-    tol_f: float | None = None,
-    tol_grad: float | None = None,
-    tol_dist: float | None = None,
+    stop: Stop = DEFAULT_STOP,
     record_every: int | None = None,
+    cell: int = 0,
+    first_trial: int = 0,
 ) -> LocalSearchResult:
     """Gradient descent on ``T`` trials at once.
 
     Parameters
     ----------
-    problem : SymmetricProblem or AsymmetricProblem
+    problem : example name, Example, Instance, SymmetricProblem or AsymmetricProblem
         Any problem with batched ``value``, ``gradient`` and ``distance`` (least squares of
         any scaling, noisy, 1-bit logistic; the asymmetric problem in ``X = [U; V]``).
-    x0 : (T, n, r) array
-        Initial points, one per trial.
+    x0 : (T, n, r) or (n, r) array, optional
+        Initial points, one per trial. Default: :func:`spurious.init.gaussian` ``(n, r, trials, seed=seed)``.
+    trials : int, optional
+        Number of trials (default 1 without ``x0``; inferred from, or checked against, ``x0``).
+    seed, cell, first_trial : int
+        Without ``x0``, trial ``t`` starts at ``trial_stream(seed, first_trial + t, cell)``'s
+        standard normal ``n × r`` point (:func:`spurious.init.gaussian`); unused with ``x0``.
     steps : int
         Maximal number of updates per trial.
     lr : float
@@ -65,9 +74,9 @@ def gd(
         rounding noise near a minimum (which would otherwise make it depend on the batch size).
     armijo, shrink, max_backtracks :
         Constants of the Armijo rule (``0 < armijo < 1``, ``0 < shrink < 1``).
-    tol_f, tol_grad, tol_dist : float or None
-        Stop a trial when ``f ≤ tol_f``, ``‖∇f‖_F ≤ tol_grad`` or ``‖xxᵀ − M*‖_F ≤ tol_dist``
-        (see :class:`~spurious.solvers.stopping.Tolerances`).
+    stop : Stop
+        Stop a trial when ``f ≤ stop.f``, ``‖∇f‖_F ≤ stop.grad`` or ``‖xxᵀ − M*‖_F ≤ stop.dist``;
+        ``stop.success`` decides ``result.success`` (:class:`~spurious.Stop`).
     record_every : int or None
         Record ``f``, ``‖∇f‖_F`` and ``‖xxᵀ − M*‖_F`` every that many iterations (and at
         ``steps``) into ``result.trajectory``.
@@ -81,19 +90,18 @@ def gd(
     Examples
     --------
     >>> import numpy as np
-    >>> from spurious import operators, problems
-    >>> from spurious.solvers import init
-    >>> op = operators.gaussian(60, 10, rng=0)
-    >>> prob = problems.least_squares(op, np.ones((10, 1)), scaling="mean")
-    >>> res = gd(prob, init.gaussian(10, 1, 4, seed=1), steps=2000, lr=0.02, tol_dist=1e-8)
-    >>> bool(res.success(1e-6).all())
-    True
+    >>> import spurious as sp
+    >>> prob = sp.least_squares(sp.operators.gaussian(60, 10, rng=0), np.ones((10, 1)), scaling="mean")
+    >>> res = sp.gd(prob, trials=4, seed=1, steps=2000, lr=0.02, stop=sp.Stop(dist=1e-8, success=1e-6))
+    >>> bool(res.success.all()), res.outcomes()["recovered"]
+    (True, 4)
     """
-    steps = check_steps(steps)
-    lr = check_positive(lr, "lr")
-    beta = float(momentum)
-    if not 0.0 <= beta < 1.0:
-        raise InputError(f"momentum = {momentum}: must lie in [0, 1)")
+    s0 = start(problem, x0, trials, seed, cell=cell, first_trial=first_trial)
+    problem, x, init = s0.problem, s0.x, s0.init
+    steps = check_int(steps, "steps", 0)
+    lr = check_float(lr, "lr", 0.0, open_low=True)
+    beta = check_float(momentum, "momentum", 0.0, 1.0, open_high=True)
+    stop = check_stop(stop)
     if nesterov and beta == 0.0:
         raise InputError("nesterov = True needs momentum > 0")
     if backtracking:
@@ -104,26 +112,25 @@ def gd(
                 f"armijo = {armijo}, shrink = {shrink}, max_backtracks = {max_backtracks}: "
                 "need 0 < armijo < 1, 0 < shrink < 1, max_backtracks ≥ 0"
             )
-    x = as_batch(problem, x0)
-    tol = Tolerances(tol_f, tol_grad, tol_dist)
-    velocity = np.zeros_like(x) if beta else None
+    vel = np.zeros_like(x) if beta else None
 
     def step(k: int, idx: np.ndarray, xa: np.ndarray, g: np.ndarray, fa: np.ndarray | None) -> np.ndarray:
         if backtracking:
             return _armijo(problem, xa, g, fa, lr, armijo, shrink, max_backtracks)
-        if velocity is None:
+        if vel is None:
             return xa - lr * g
-        v = beta * velocity[idx] + g
-        velocity[idx] = v
-        return xa - lr * (g + beta * v) if nesterov else xa - lr * v
+        v = velocity(vel[idx], g, beta)
+        vel[idx] = v
+        return xa - lr * direction(v, g, beta, nesterov)
 
     options = {
         "lr": lr, "momentum": beta, "nesterov": bool(nesterov), "backtracking": bool(backtracking),
         "armijo": armijo, "shrink": shrink, "max_backtracks": max_backtracks,
+        "init": init, "seed": int(seed), "cell": int(cell), "first_trial": int(first_trial),
     }
     return iterate(
-        problem, x, steps=steps, step=step, tolerances=tol, record_every=record_every,
-        method="gd", options=options, need_value=backtracking,
+        problem, x, steps=steps, step=step, stop=stop, record_every=record_every,
+        method="gd", options=options, need_value=backtracking, point=s0.point,
     )
 
 

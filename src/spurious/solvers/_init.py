@@ -56,6 +56,17 @@ def uniform_sphere(n: int, r: int, trials: int, radius: float, seed: int, cell: 
     The start of bhojanapalli2016 Thm 3.3 ("a random point uniformly distributed on
     ``‖U‖_F = b``"): a standard Gaussian ``n × r`` matrix divided by its Frobenius norm.
 
+    Parameters
+    ----------
+    n, r : int
+        Shape of each point.
+    trials : int
+        Number of points ``T``.
+    radius : float
+        The sphere's radius ``b`` (> 0).
+    seed, cell, first_trial : int
+        Trial ``t`` draws from ``trial_stream(seed, first_trial + t, cell)``.
+
     Returns
     -------
     (T, n, r) array

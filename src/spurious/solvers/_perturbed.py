@@ -37,9 +37,9 @@ import numpy as np
 from spurious.core._errors import InputError
 from spurious.core._linalg import outer
 from spurious.core._problems import AsymmetricProblem, SymmetricProblem
-from spurious.core._rng import trial_stream
+from spurious.core._validation import check_float, check_int
 from spurious.solvers._result import LocalSearchResult
-from spurious.solvers._stopping import Tolerances, as_batch, check_positive, check_steps, frobenius, iterate
+from spurious.solvers._stopping import DEFAULT_STOP, Stop, check_stop, frobenius, iterate, start
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,7 +121,7 @@ def jin_parameters(
     ``f_threshold`` — the keyword arguments of :func:`perturbed_gd`.
     """
     for name, v in (("ell", ell), ("rho", rho), ("eps", eps), ("delta_f", delta_f), ("c", c), ("failure", failure)):
-        check_positive(v, name)
+        check_float(v, name, 0.0, open_low=True)
     chi = 3.0 * max(np.log(dim * ell * delta_f / (c * eps**2 * failure)), 4.0)
     return {
         "lr": c / ell,
@@ -141,11 +141,12 @@ def _uniform_ball(gen: np.random.Generator, shape: tuple[int, int], radius: floa
 
 def perturbed_gd(
     problem,
-    x0: np.ndarray,
     *,
+    x0: np.ndarray | None = None,
+    trials: int | None = None,
+    seed: int = 0,
     lr: float,
     steps: int,
-    seed: int,
     perturb_radius: float = 1e-3,
     grad_threshold: float = 1e-3,
     perturb_interval: int = 50,
@@ -153,23 +154,25 @@ def perturbed_gd(
     local_region: Callable[[np.ndarray], np.ndarray] | None = None,
     cell: int = 0,
     first_trial: int = 0,
-    tol_f: float | None = None,
-    tol_grad: float | None = None,
-    tol_dist: float | None = None,
+    stop: Stop = DEFAULT_STOP,
     record_every: int | None = None,
 ) -> LocalSearchResult:
     """Perturbed GD with local improvement (bi2021 Alg. 1 = Jin et al. 2017 Alg. 2 + 3) on ``T`` trials.
 
     Parameters
     ----------
-    problem : SymmetricProblem or AsymmetricProblem
-    x0 : (T, n, r) array
+    problem : example name, Example, Instance, SymmetricProblem or AsymmetricProblem
+    x0 : (T, n, r) or (n, r) array, optional
+        Default: :func:`spurious.init.gaussian` ``(n, r, trials, seed=seed, cell=cell, first_trial=first_trial)``.
+    trials : int, optional
+        Number of trials (default 1 without ``x0``; inferred from, or checked against, ``x0``).
     lr : float
         Jin's ``η``, the fixed step of both phases.
     steps : int
         Maximal number of updates per trial (both phases together).
     seed, cell, first_trial : int
-        Trial ``t`` draws its perturbations from ``trial_stream(seed, first_trial + t, cell)``.
+        Trial ``t`` draws its perturbations from ``trial_stream(seed, first_trial + t, cell)``
+        (and, without ``x0``, first its Gaussian start from the same stream).
     perturb_radius : float, default 1e-3
         Jin's ``r``: ``ξ`` is uniform in the Frobenius ball of this radius in ``R^{n×r}``.
     grad_threshold : float, default 1e-3
@@ -186,9 +189,10 @@ def perturbed_gd(
         ``criterion(x) -> bool array`` on a batch ``(B, n, r)``; a trial switches to phase 2
         (plain GD) at the first iteration it is inside. Use :func:`local_region` for
         bi2021 Thm 2/3. None: no switch by region.
-    tol_f, tol_grad, tol_dist : float or None
-        Stopping tolerances, checked before the perturbation test (so with ``tol_grad`` a trial
-        stops at a first-order point instead of being perturbed).
+    stop : Stop
+        Stopping tolerances (:class:`~spurious.Stop`), checked before the perturbation test (so
+        with ``stop.grad`` a trial stops at a first-order point instead of being perturbed);
+        ``stop.success`` decides ``result.success``.
     record_every : int or None
         Trajectory recording interval (``f``, ``‖∇f‖_F``, ``‖xxᵀ − M*‖_F``: bi2021 Fig. 1's curves).
 
@@ -200,23 +204,18 @@ def perturbed_gd(
         marker of bi2021 Fig. 1), ``switch_iteration`` (start of phase 2, −1 if never) and
         ``perturbations`` (number of perturbations added).
     """
-    steps = check_steps(steps)
-    lr = check_positive(lr, "lr")
-    r_pert = float(perturb_radius)
-    if not np.isfinite(r_pert) or r_pert < 0:
-        raise InputError(f"perturb_radius = {perturb_radius}: must be finite and ≥ 0")
-    g_thres = float(grad_threshold)
-    if not np.isfinite(g_thres) or g_thres < 0:
-        raise InputError(f"grad_threshold = {grad_threshold}: must be finite and ≥ 0")
-    if int(perturb_interval) != perturb_interval or perturb_interval < 0:
-        raise InputError(f"perturb_interval = {perturb_interval}: must be an integer ≥ 0")
-    t_thres = int(perturb_interval)
-    f_thres = None if f_threshold is None else check_positive(f_threshold, "f_threshold")
+    s0 = start(problem, x0, trials, seed, cell=cell, first_trial=first_trial)
+    problem, x, init, streams = s0.problem, s0.x, s0.init, s0.streams
+    steps = check_int(steps, "steps", 0)
+    lr = check_float(lr, "lr", 0.0, open_low=True)
+    stop = check_stop(stop)
+    r_pert = check_float(perturb_radius, "perturb_radius", 0.0)
+    g_thres = check_float(grad_threshold, "grad_threshold", 0.0)
+    t_thres = check_int(perturb_interval, "perturb_interval", 0)
+    f_thres = None if f_threshold is None else check_float(f_threshold, "f_threshold", 0.0, open_low=True)
     if local_region is not None and not callable(local_region):
         raise InputError("local_region: must be a callable criterion (see perturbed.local_region) or None")
-    x = as_batch(problem, x0)
     T = x.shape[0]
-    tol = Tolerances(tol_f, tol_grad, tol_dist)
 
     phase2 = np.zeros(T, dtype=bool)
     t_noise = np.full(T, -t_thres - 1, dtype=np.int64)
@@ -225,7 +224,6 @@ def perturbed_gd(
     count = np.zeros(T, dtype=np.int64)
     x_tilde = np.zeros_like(x) if f_thres is not None else None
     f_tilde = np.full(T, np.nan)
-    streams: dict[int, np.random.Generator] = {}
 
     def step(k: int, idx: np.ndarray, xa: np.ndarray, g: np.ndarray, fa: np.ndarray | None) -> np.ndarray:
         if local_region is not None:
@@ -248,8 +246,6 @@ def perturbed_gd(
             rows = np.flatnonzero(kick)
             xk = xa[rows].copy()
             for j, t in enumerate(idx[rows]):
-                if t not in streams:
-                    streams[t] = trial_stream(seed, first_trial + int(t), cell)
                 xk[j] += _uniform_ball(streams[t], xa.shape[1:], r_pert)
             if f_thres is not None:
                 x_tilde[idx[rows]] = xa[rows]
@@ -262,11 +258,11 @@ def perturbed_gd(
     options = {
         "lr": lr, "perturb_radius": r_pert, "grad_threshold": g_thres, "perturb_interval": t_thres,
         "f_threshold": f_thres, "seed": int(seed), "cell": int(cell), "first_trial": int(first_trial),
-        "local_region": getattr(local_region, "theorem", None if local_region is None else "callable"),
+        "init": init, "local_region": getattr(local_region, "theorem", None if local_region is None else "callable"),
         "local_region_radius": getattr(local_region, "radius", None),
         "local_region_delta": getattr(local_region, "delta", None),
     }
-    res = iterate(problem, x, steps=steps, step=step, tolerances=tol, record_every=record_every,
-                  method="perturbed_gd", options=options, need_value=f_thres is not None)
+    res = iterate(problem, x, steps=steps, step=step, stop=stop, record_every=record_every,
+                  method="perturbed_gd", options=options, need_value=f_thres is not None, point=s0.point)
     res.options.update(region_iteration=region_it, switch_iteration=switch_it, perturbations=count)
     return res

@@ -31,9 +31,12 @@ import logging
 
 import numpy as np
 
+from spurious.core._budget import check_work
 from spurious.core._errors import InputError
 from spurious.core._linalg import _tables, _triu, svec_dim
-from spurious.solvers._result import LocalSearchResult, Status
+from spurious.core._validation import check_int
+from spurious.solvers._result import STATUS_DTYPE, LocalSearchResult, Status, status_codes
+from spurious.solvers._stopping import Stop
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +99,8 @@ def prefix_gd(
     LocalSearchResult
         In the input order: ``x`` (B, n, k), ``fun`` = ``f/m``, ``distance`` = ``‖UUᵀ − X*‖_F``,
         ``grad_norm`` = ``‖∇(f/m)‖_F``, ``nit``, ``status`` (CONVERGED or MAX_ITER;
-        DIVERGED for a non-finite iterate), all in float64.
+        DIVERGED for a non-finite iterate, :func:`~spurious.solvers._result.status_codes`), all in
+        float64; ``success`` uses the default :class:`~spurious.Stop` tolerance.
 
     Notes
     -----
@@ -130,8 +134,8 @@ def prefix_gd(
         raise InputError(f"b, m_star: shapes {b.shape}, {m_star.shape}, expected (G, {M}), (G, {n}, {n})")
     if B and (truth.min() < 0 or truth.max() >= b.shape[0]):
         raise InputError(f"truth: indices must lie in [0, {b.shape[0]})")
-    if steps < 0:
-        raise InputError(f"steps = {steps}: must be ≥ 0")
+    steps = check_int(steps, "steps", 0)
+    check_work(float(B) * (steps + 1) * M, f"prefix GD: {B:,} runs × {steps:,} steps × {M:,} measurements")
 
     i, j, w = _triu(n)
     pos = _tables(n)[2]
@@ -153,7 +157,7 @@ def prefix_gd(
     dist = np.full(B, np.nan)
     gnorm = np.full(B, np.nan)
     nit = np.zeros(B, dtype=np.int64)
-    status = np.full(B, int(Status.MAX_ITER), dtype=np.int64)
+    status = np.full(B, int(Status.MAX_ITER), dtype=STATUS_DTYPE)
 
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is detected and frozen
         for it in range(steps + 1):
@@ -191,8 +195,7 @@ def prefix_gd(
                 dist[idx] = d[done]
                 gnorm[idx] = gn[done]
                 nit[idx] = it
-                status[idx] = np.where(conv[done], int(Status.CONVERGED), np.where(finite[done], int(Status.MAX_ITER),
-                                                                                   int(Status.DIVERGED)))
+                status[idx] = status_codes(conv[done], ~finite[done])
                 keep = ~done
                 act, U, m_act, scale_act, step = act[keep], U[keep], m_act[keep], scale_act[keep], step[keep]
             U = U - scale_act * step
@@ -200,5 +203,5 @@ def prefix_gd(
     return LocalSearchResult(
         x=x_out, fun=fun, distance=dist, grad_norm=gnorm, nit=nit, status=status, method="prefix-gd",
         options={"steps": steps, "dtype": str(np.dtype(dtype)), "tol_rel_dist": tol_rel_dist, "tol_rel_f": tol_rel_f,
-                 "tol_grad": tol_grad},
+                 "tol_grad": tol_grad, "success": Stop().success},
     )

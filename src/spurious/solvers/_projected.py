@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from spurious.core._errors import InputError
 from spurious.core._losses import QuadraticLoss
 from spurious.core._problems import SymmetricProblem
-from spurious.core._rng import trial_stream
+from spurious.core._validation import check_float, check_int
 from spurious.solvers._result import LocalSearchResult
-from spurious.solvers._stopping import Tolerances, as_batch, check_positive, check_steps, frobenius, iterate
+from spurious.solvers._stopping import DEFAULT_STOP, Stop, check_stop, frobenius, iterate, start
 
 #: Upper bound on the number of buffered noise entries (``T · B · n · r``).
 _NOISE_BUFFER_ENTRIES = 1 << 21
@@ -39,29 +38,31 @@ def paper_grad_scale(problem) -> float:
 
 def projected_sgd(
     problem,
-    x0: np.ndarray,
     *,
+    x0: np.ndarray | None = None,
+    trials: int | None = None,
+    seed: int = 0,
     steps: int,
     lr: float,
     radius_b: float,
-    seed: int,
     cell: int = 0,
     first_trial: int = 0,
     noise: float = 1.0,
     grad_scale: float | None = None,
-    tol_f: float | None = None,
-    tol_grad: float | None = None,
-    tol_dist: float | None = None,
+    stop: Stop = DEFAULT_STOP,
     record_every: int | None = None,
 ) -> LocalSearchResult:
     """Noisy projected (stochastic) gradient descent, bhojanapalli2016 eq. (4), on ``T`` trials.
 
     Parameters
     ----------
-    problem : SymmetricProblem or AsymmetricProblem
-    x0 : (T, n, r) array
+    problem : example name, Example, Instance, SymmetricProblem or AsymmetricProblem
+    x0 : (T, n, r) or (n, r) array, optional
         Initial points (bhojanapalli2016 Thm 3.3 starts uniformly on ``‖U‖_F = b``:
-        :func:`spurious.init.uniform_sphere`).
+        :func:`spurious.init.uniform_sphere`). Default: :func:`spurious.init.gaussian`
+        ``(n, r, trials, seed=seed, cell=cell, first_trial=first_trial)``.
+    trials : int, optional
+        Number of trials (default 1 without ``x0``; inferred from, or checked against, ``x0``).
     steps : int
         Maximal number of updates per trial.
     lr : float
@@ -77,9 +78,9 @@ def projected_sgd(
     grad_scale : float or None
         ``c`` in ``U − η(c∇f(U) + ψ)``. Default: :func:`paper_grad_scale` — ``1/(4s)`` for
         least squares ``f = s‖A(UUᵀ) − y‖²``, which is the paper's sum exactly; 1 otherwise.
-    tol_f, tol_grad, tol_dist : float or None
+    stop : Stop
         Stopping tolerances (on ``f``, the problem's ``‖∇f‖_F`` — not scaled by ``c`` —
-        and ``‖UUᵀ − M*‖_F``).
+        and ``‖UUᵀ − M*‖_F``) and the success tolerance (:class:`~spurious.Stop`).
     record_every : int or None
         Trajectory recording interval.
 
@@ -88,18 +89,16 @@ def projected_sgd(
     LocalSearchResult
         ``method = "projected_sgd"``.
     """
-    steps = check_steps(steps)
-    lr = check_positive(lr, "lr")
-    b = check_positive(radius_b, "radius_b")
-    noise = float(noise)
-    if not np.isfinite(noise) or noise < 0:
-        raise InputError(f"noise = {noise}: must be finite and ≥ 0")
-    c = paper_grad_scale(problem) if grad_scale is None else check_positive(grad_scale, "grad_scale")
-    x = as_batch(problem, x0)
+    s0 = start(problem, x0, trials, seed, cell=cell, first_trial=first_trial)
+    problem, x, init, streams = s0.problem, s0.x, s0.init, s0.streams
+    steps = check_int(steps, "steps", 0)
+    lr = check_float(lr, "lr", 0.0, open_low=True)
+    b = check_float(radius_b, "radius_b", 0.0, open_low=True)
+    noise = check_float(noise, "noise", 0.0)
+    stop = check_stop(stop)
+    c = paper_grad_scale(problem) if grad_scale is None else check_float(grad_scale, "grad_scale", 0.0, open_low=True)
     T, n, r = x.shape
-    tol = Tolerances(tol_f, tol_grad, tol_dist)
     block = max(1, min(64, _NOISE_BUFFER_ENTRIES // (T * n * r)))
-    streams = [trial_stream(seed, first_trial + t, cell) for t in range(T)] if noise else None
     buffer = np.empty((T, block, n, r)) if noise else None
 
     def step(k: int, idx: np.ndarray, xa: np.ndarray, g: np.ndarray, fa: np.ndarray | None) -> np.ndarray:
@@ -118,6 +117,6 @@ def projected_sgd(
         return u
 
     options = {"lr": lr, "radius_b": b, "seed": int(seed), "cell": int(cell), "first_trial": int(first_trial),
-               "noise": noise, "grad_scale": c}
-    return iterate(problem, x, steps=steps, step=step, tolerances=tol, record_every=record_every,
-                   method="projected_sgd", options=options)
+               "noise": noise, "grad_scale": c, "init": init}
+    return iterate(problem, x, steps=steps, step=step, stop=stop, record_every=record_every,
+                   method="projected_sgd", options=options, point=s0.point)

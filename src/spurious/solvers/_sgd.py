@@ -54,7 +54,7 @@ chunking, on the number of threads or on the backend:
 Divergence: a trial whose residual is not finite at step ``k`` stops there (status
 :attr:`~.Status.DIVERGED`, ``nit = k``, ``x`` and ``v`` frozen); so does one whose final
 ``x`` is not finite. The others go on. A trial that completes all steps has status
-:attr:`~.Status.MAX_ITER` (no early stop); success is ``‖x xᵀ − M*‖_F ≤ tol`` at the end,
+:attr:`~.Status.MAX_ITER` (no early stop); success is ``‖x xᵀ − M*‖_F ≤ stop.success`` at the end,
 :meth:`~.LocalSearchResult.success`.
 
 Flush to zero (``flush_below = θ > 0``): after ``v ← βv + g`` every entry of ``v`` with
@@ -80,19 +80,22 @@ matrix recovery?", §2 Example 3 and Fig. 1, §5 Experiment 2.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
+from spurious.core._budget import check_work
 from spurious.core._errors import InputError
 from spurious.core._losses import QuadraticLoss
 from spurious.core._operators import SensingOperator
 from spurious.core._problems import SymmetricProblem
+from spurious.core._stats import Rate, binomial_rate
+from spurious.core._validation import check_float, check_int
 from spurious.solvers import _prng
-from spurious.solvers._result import LocalSearchResult, Status, Trajectory
+from spurious.solvers._result import OUTCOME_KEYS, LocalSearchResult, Status, Trajectory, classify_outcomes
+from spurious.solvers._stopping import DEFAULT_STOP, Stop, as_batch, check_stop
 
 log = logging.getLogger(__name__)
 
@@ -145,26 +148,6 @@ def _streams(n, r, idx, seed, cell, scale, gaussian):
         return None, s
     x0 = scale * _prng.gaussians_np(s, n * r).reshape(idx.size, n, r)
     return x0, s
-
-
-def _check_int(value, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise InputError(f"{name} = {value!r}: expected an integer ≥ {low}")
-    return int(value)
-
-
-def _check_float(value, name: str, low: float, high: float = math.inf, *, open_low=False, open_high=False) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} = {value!r}: expected a number") from None
-    bad_low = v <= low if open_low else v < low
-    bad_high = v >= high if open_high else v > high
-    if not math.isfinite(v) or bad_low or bad_high:
-        lo = "(" if open_low else "["
-        hi = ")" if open_high else "]"
-        raise InputError(f"{name} = {value!r}: expected a finite number in {lo}{low}, {high}{hi}")
-    return v
 
 
 @contextmanager
@@ -246,7 +229,7 @@ def _segments(steps: int, record_every) -> list[int]:
     if record_every is None or steps == 0:
         return [steps]
     if isinstance(record_every, int | np.integer) and not isinstance(record_every, bool):
-        K = _check_int(record_every, "record_every", 1)
+        K = check_int(record_every, "record_every", 1)
         marks = [*range(K, steps, K), steps]
     else:
         try:
@@ -262,19 +245,19 @@ def _segments(steps: int, record_every) -> list[int]:
 
 
 def sgd(
-    problem: SymmetricProblem,
+    problem,
     *,
-    trials: int,
+    x0: np.ndarray | None = None,
+    trials: int | None = None,
+    seed: int = 0,
     steps: int,
     lr: float,
     momentum: float = 0.0,
     grad: str = "term",
-    seed: int = 0,
     cell: int = 0,
-    x0: np.ndarray | None = None,
     init_scale: float = 1.0,
-    tol: float = 1e-2,
     flush_below: float = 0.0,
+    stop: Stop = DEFAULT_STOP,
     record_every: int | Sequence[int] | None = None,
     backend: str = "auto",
     device: str | None = None,
@@ -286,10 +269,14 @@ def sgd(
 
     Parameters
     ----------
-    problem : SymmetricProblem
+    problem : example name, Example, Instance or SymmetricProblem
         Least squares over a symmetric sensing operator (module docstring).
-    trials : int
-        Number of trials ``T``; they are trials ``first_trial … first_trial + T − 1`` of the run.
+    x0 : (T, n, r) or (n, r) array, optional
+        Initial points (e.g. from :mod:`spurious.init`); default: Gaussian
+        ``init_scale · N(0, I)`` from each trial's own stream.
+    trials : int, optional
+        Number of trials ``T`` (default 1 without ``x0``; inferred from, or checked against,
+        ``x0``); they are trials ``first_trial … first_trial + T − 1`` of the run.
     steps : int
         Steps per trial (each samples one measurement).
     lr : float
@@ -300,14 +287,12 @@ def sgd(
         Stochastic-gradient convention (module docstring).
     seed, cell : int
         Trial ``t`` uses the stream ``SeedSequence(seed, spawn_key=(cell, t))``.
-    x0 : (T, n, r) or (n, r) array, optional
-        Initial points (e.g. from :mod:`spurious.init`); default: Gaussian
-        ``init_scale · N(0, I)`` from each trial's own stream.
     init_scale : float
         Standard deviation of the Gaussian initialization.
-    tol : float
-        Success threshold on the final ``‖x xᵀ − M*‖_F`` (recorded in ``options``; does not stop
-        the iteration).
+    stop : Stop
+        Only ``stop.success`` (the tolerance on the final ``‖x xᵀ − M*‖_F`` that decides
+        ``result.success``) applies: SGD runs every step, and a :class:`~spurious.Stop` with an
+        early-stopping tolerance (``f``, ``grad``, ``dist``) is refused.
     flush_below : float
         Flush-to-zero threshold ``θ ≥ 0`` (module docstring, "Flush to zero"): after each step,
         entries of ``v`` and then of ``x`` with magnitude below ``θ`` are set to 0. ``0`` (the
@@ -331,7 +316,7 @@ def sgd(
     -------
     LocalSearchResult
         ``method = "sgd"``; ``options`` holds grad, coefficient, lr, momentum, seed, cell,
-        first_trial, steps, tol, flush_below, init, init_scale, backend, device, dtype,
+        first_trial, steps, the :class:`~spurious.Stop` tolerances, flush_below, init, init_scale, backend, device, dtype,
         loss_scaling, prng.
 
     Notes
@@ -342,32 +327,44 @@ def sgd(
 
     Examples
     --------
-    >>> from spurious.core._examples import get_example
-    >>> p = get_example("zhang2018-example3").instance.problem()
-    >>> res = sgd(p, trials=1000, steps=1000, lr=1e-3, momentum=0.9, seed=0)
-    >>> rate, ci3 = res.failure_rate(1e-2)
+    >>> import spurious as sp
+    >>> res = sp.sgd("zhang2018-example3", trials=1000, steps=1000, lr=1e-3, momentum=0.9, seed=0)
+    >>> res.status.dtype, res.success.shape
+    (dtype('int8'), (1000,))
     """
+    from spurious.core._sources import as_problem
+
+    problem, point = as_problem(problem)
     A, b = sensing_data(problem)
     m, n, _ = A.shape
     r = problem.r
-    T = _check_int(trials, "trials", 1)
-    steps = _check_int(steps, "steps", 0)
-    seed = _check_int(seed, "seed", 0)
-    cell = _check_int(cell, "cell", 0)
-    first_trial = _check_int(first_trial, "first_trial", 0)
-    lr = _check_float(lr, "lr", 0.0, open_low=True)
-    beta = _check_float(momentum, "momentum", 0.0, 1.0, open_high=True)
-    tol = _check_float(tol, "tol", 0.0)
-    flush = _check_float(flush_below, "flush_below", 0.0)
+    steps = check_int(steps, "steps", 0)
+    seed = check_int(seed, "seed", 0)
+    cell = check_int(cell, "cell", 0)
+    first_trial = check_int(first_trial, "first_trial", 0)
+    lr = check_float(lr, "lr", 0.0, open_low=True)
+    beta = check_float(momentum, "momentum", 0.0, 1.0, open_high=True)
+    flush = check_float(flush_below, "flush_below", 0.0)
+    stop = check_stop(stop)
+    if stop.early:
+        raise InputError("stop: sgd runs every step; only stop.success applies (f, grad and dist must be None)")
     coef = gradient_coefficient(grad, m)
     if m >= 2**32:
         raise InputError(f"m = {m}: at most 2³² − 1 measurements")
     if workers is not None:
-        workers = _check_int(workers, "workers", 1)
+        workers = check_int(workers, "workers", 1)
     if backend not in BACKENDS:
         raise InputError(f"backend = {backend!r}: expected one of {', '.join(BACKENDS)}")
     if dtype not in DTYPES:
         raise InputError(f"dtype = {dtype!r}: expected one of {', '.join(DTYPES)}")
+    if trials is not None:
+        trials = check_int(trials, "trials", 1)
+    if x0 is None:
+        T = 1 if trials is None else trials
+    else:
+        x = as_batch(problem, x0, trials)
+        T = x.shape[0]
+    check_work(float(T) * steps, f"sgd: {T:,} trials × {steps:,} steps")
     if backend == "auto":
         backend = "numba"
     if backend != "torch" and dtype != "float64":
@@ -377,17 +374,10 @@ def sgd(
 
     idx = _trial_indices(T, first_trial)
     if x0 is None:
-        scale = _check_float(init_scale, "init_scale", 0.0)
+        scale = check_float(init_scale, "init_scale", 0.0)
         x, s = _streams(n, r, idx, seed, cell, scale, gaussian=True)
         init = "gaussian"
     else:
-        x = np.array(x0, dtype=np.float64)
-        if x.shape == (n, r):
-            x = np.broadcast_to(x, (T, n, r)).copy()
-        if x.shape != (T, n, r):
-            raise InputError(f"x0: shape {x.shape}, expected ({T}, {n}, {r}) or ({n}, {r})")
-        if not np.all(np.isfinite(x)):
-            raise InputError("x0: contains NaN or inf")
         _, s = _streams(n, r, idx, seed, cell, 1.0, gaussian=False)
         init = "given"
         scale = None
@@ -397,10 +387,8 @@ def sgd(
     nit = np.zeros(T, dtype=np.int64)
 
     segs = _segments(steps, record_every)
-    rec_it, rec = [], []
-    if record_every is not None:
-        rec_it.append(0)
-        rec.append(_diagnostics(problem, x))
+    rec_it, rec = [0], [_diagnostics(problem, x)]  # the start's ‖∇f(x₀)‖ scales the STALLED outcome
+    grad_norm0 = rec[0][1]
 
     if backend == "torch":
         from spurious.solvers._torch_backend import sgd_torch
@@ -441,6 +429,7 @@ def sgd(
     status = np.where(alive & finite, Status.MAX_ITER, Status.DIVERGED).astype(np.int8)
     if np.any(status == Status.DIVERGED):
         log.info("sgd: %d of %d trials diverged", int(np.sum(status == Status.DIVERGED)), T)
+    outcome = classify_outcomes(problem, x, status, dist, gn, grad_norm0, stop, point)
     trajectory = None
     if record_every is not None:
         trajectory = Trajectory(
@@ -459,7 +448,7 @@ def sgd(
         "seed": seed,
         "cell": cell,
         "first_trial": first_trial,
-        "tol": tol,
+        **stop.as_dict(),
         "flush_below": flush,
         "init": init,
         "init_scale": scale,
@@ -479,6 +468,7 @@ def sgd(
         method="sgd",
         options=options,
         trajectory=trajectory,
+        outcome=outcome,
     )
 
 
@@ -488,13 +478,17 @@ INITS = ("gaussian", "spectral")
 
 @dataclass(frozen=True)
 class SGDSummary:
-    """Failure statistics of a chunked :func:`sgd` run.
+    """Outcomes and failure rate of a chunked :func:`sgd` run (the ``spurious sgd`` command).
 
     Attributes
     ----------
     trials, failures, diverged : int
-    failure_rate : float, ``failures / trials``
-    ci3 : float, 3-sigma half-width ``3·sqrt(p(1 − p)/T)``
+    rate : Rate
+        ``failures / trials`` with its ±3σ Wilson interval (:func:`spurious.core._stats.binomial_rate`):
+        never of zero width, honest at 0 and at ``trials`` failures.
+    outcomes : dict
+        Counts of every :class:`~spurious.Outcome` (recovered, at_spurious, diverged, stalled,
+        moving); they sum to ``trials``.
     distance : (T,) final ``‖x xᵀ − M*‖_F`` of every trial (NaN where diverged)
     options : dict, the :func:`sgd` options of the run (``init`` is the initialization's name)
     """
@@ -502,26 +496,41 @@ class SGDSummary:
     trials: int
     failures: int
     diverged: int
-    failure_rate: float
-    ci3: float
+    rate: Rate
+    outcomes: dict
     distance: np.ndarray
     options: dict
 
+    @property
+    def failure_rate(self) -> float:
+        return self.rate.rate
+
+    def dominant_failure(self) -> str | None:
+        """The most frequent outcome among the failures, or None without failures."""
+        fails = {k: v for k, v in self.outcomes.items() if k != "recovered" and v}
+        return max(fails, key=fails.get) if fails else None
+
     def to_dict(self) -> dict:
         """JSON-able summary (the CLI's keys), without the per-trial distances."""
+        skip = ("first_trial", "tol_f", "tol_grad", "tol_dist", "success")
         return {
             "trials": self.trials,
             "failures": self.failures,
-            "failure_rate": self.failure_rate,
-            "ci3": self.ci3,
+            "failure_rate": self.rate.rate,
+            "ci": list(self.rate.ci),
+            "ci_method": self.rate.ci_method,
+            "confidence": self.rate.confidence,
+            "outcomes": dict(self.outcomes),
+            "dominant_failure": self.dominant_failure(),
             "successes": self.trials - self.failures,
             "diverged": self.diverged,
-            **{k: v for k, v in self.options.items() if k not in ("first_trial",)},
+            "tol": self.options["success"],
+            **{k: v for k, v in self.options.items() if k not in skip},
         }
 
 
 def sgd_failure_rate(
-    problem: SymmetricProblem,
+    problem,
     *,
     trials: int,
     init: str = "gaussian",
@@ -529,22 +538,28 @@ def sgd_failure_rate(
     progress: Callable[[int], None] | None = None,
     **kwargs,
 ) -> SGDSummary:
-    """Run :func:`sgd` over ``trials`` trials in chunks of ``chunk_trials``; count failures.
+    """Run :func:`sgd` over ``trials`` trials in chunks of ``chunk_trials``; count outcomes and failures.
 
     The chunks are trials ``0 … c − 1``, ``c … 2c − 1``, … of one run (``first_trial``), so
     the result is the one of a single call (per-trial streams). ``init="spectral"`` starts
     every trial at :func:`spurious.init.spectral` (deterministic; the randomness is
     then only in the sampled indices). ``progress(k)`` is called with the number of trials
-    finished after each chunk. Other keywords go to :func:`sgd` (``tol`` decides success).
+    finished after each chunk. Other keywords go to :func:`sgd` (``stop.success`` decides success).
     """
-    T = _check_int(trials, "trials", 1)
-    chunk = _check_int(chunk_trials, "chunk_trials", 1)
+    from spurious.core._sources import as_problem
+
+    T = check_int(trials, "trials", 1)
+    chunk = check_int(chunk_trials, "chunk_trials", 1)
     if init not in INITS:
         raise InputError(f"init = {init!r}: expected one of {', '.join(INITS)}")
     if "x0" in kwargs or "first_trial" in kwargs:
         raise InputError("sgd_failure_rate: x0 and first_trial are set per chunk; use init=")
-    tol = kwargs.get("tol", 1e-2)
+    source = problem
+    problem, _ = as_problem(problem)
+    steps = check_int(kwargs.get("steps", 0), "steps", 0)
+    check_work(float(T) * steps, f"sgd: {T:,} trials × {steps:,} steps")
     fails = div = 0
+    counts = dict.fromkeys(OUTCOME_KEYS, 0)
     dists = []
     options: dict = {}
     for start in range(0, T, chunk):
@@ -554,22 +569,22 @@ def sgd_failure_rate(
             from spurious.solvers._init import spectral
 
             x0 = spectral(problem, k)
-        res = sgd(problem, trials=k, first_trial=start, x0=x0, **kwargs)
-        ok = res.success(tol)
-        fails += int(np.sum(~ok))
+        res = sgd(source, trials=k, first_trial=start, x0=x0, **kwargs)
+        fails += int(np.sum(~res.success))
         div += int(np.sum(res.diverged))
+        for key, v in res.outcomes().items():
+            counts[key] += v
         dists.append(np.where(res.diverged, np.nan, res.distance))
         options = dict(res.options)
         if progress is not None:
             progress(k)
     options["init"] = init
-    p = fails / T
     return SGDSummary(
         trials=T,
         failures=fails,
         diverged=div,
-        failure_rate=p,
-        ci3=3.0 * math.sqrt(p * (1.0 - p) / T),
+        rate=binomial_rate(fails, T),
+        outcomes=counts,
         distance=np.concatenate(dists),
         options=options,
     )

@@ -6,7 +6,7 @@ the gradient (and, when needed, the value and the distance ``‖x xᵀ − M*‖
 
 * a trial whose value, gradient or iterate is not finite is marked
   :attr:`~spurious.solvers.result.Status.DIVERGED` and frozen;
-* a trial that meets a tolerance (:class:`Tolerances`) is marked
+* a trial that meets a tolerance (:class:`Stop`) is marked
   :attr:`~spurious.solvers.result.Status.CONVERGED` and frozen;
 * a trial that reached ``steps`` updates ends with
   :attr:`~spurious.solvers.result.Status.MAX_ITER`;
@@ -27,8 +27,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spurious.core._budget import check_work
 from spurious.core._errors import InputError
-from spurious.solvers._result import LocalSearchResult, Status, Trajectory
+from spurious.core._operators import DEFAULT_MAX_BYTES
+from spurious.core._rng import trial_stream
+from spurious.core._validation import check_bytes, check_float, check_int
+from spurious.solvers._result import LocalSearchResult, Trajectory, classify_outcomes, status_codes
 
 #: ``step(k, idx, x, g, f) -> x_new``: one update of the active trials ``idx`` (global trial
 #: indices, shape (B,)) at iteration ``k`` from iterates ``x`` (B, n, r), gradients ``g``
@@ -37,33 +41,62 @@ StepFunction = Callable[[int, np.ndarray, np.ndarray, np.ndarray, "np.ndarray | 
 
 
 def _check_tol(value: float | None, name: str) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise InputError(f"{name} = {value}: must be finite and ≥ 0 (or None)")
-    return value
+    return None if value is None else check_float(value, name, 0.0)
 
 
 @dataclass(frozen=True)
-class Tolerances:
-    """Per-trial convergence tests; a trial converges when *any* given test holds.
+class Stop:
+    """Stopping rule and success criterion of every local-search method.
+
+    A trial stops early when *any* given tolerance is met (None: the test is not used):
 
     Attributes
     ----------
-    f : stop when ``f(x) ≤ f`` (absolute; useful for noiseless problems where ``min f = 0``)
-    grad : stop when ``‖∇f(x)‖_F ≤ grad``
-    dist : stop when ``‖x xᵀ − M*‖_F ≤ dist`` (needs the ground truth, as in the papers' plots)
+    f : float or None
+        Stop when ``f(x) ≤ f`` (absolute; useful for noiseless problems where ``min f = 0``).
+    grad : float or None
+        Stop when ``‖∇f(x)‖_F ≤ grad``.
+    dist : float or None
+        Stop when ``‖x xᵀ − M*‖_F ≤ dist`` (needs the ground truth, as in the papers' plots).
+    success : float, default 1e-2
+        A trial succeeds when its final ``‖x xᵀ − M*‖_F ≤ success`` (and it did not diverge):
+        :attr:`~spurious.LocalSearchResult.success`. It never stops a trial.
+    near : float, default 0.1
+        A failed trial ended *at the instance's spurious point* ``x_s`` when
+        ``‖x xᵀ − x_s x_sᵀ‖_F ≤ near · ‖M*‖_F`` (:class:`~spurious.Outcome`).
+    stall : float, default 1e-3
+        A failed trial *stalled* (at or near another critical point) when its final
+        ``‖∇f(x)‖_F ≤ stall · ‖∇f(x₀)‖_F``; otherwise it was still moving.
+
+    :func:`~spurious.sgd` never stops early: it accepts only ``success``, ``near`` and ``stall``
+    and raises :class:`~spurious.InputError` when ``f``, ``grad`` or ``dist`` is given.
+
+    Examples
+    --------
+    >>> import spurious as sp
+    >>> sp.Stop(grad=1e-8, success=1e-6)
+    Stop(f=None, grad=1e-08, dist=None, success=1e-06, near=0.1, stall=0.001)
     """
 
     f: float | None = None
     grad: float | None = None
     dist: float | None = None
+    success: float = 1e-2
+    near: float = 0.1
+    stall: float = 1e-3
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "f", _check_tol(self.f, "tol_f"))
-        object.__setattr__(self, "grad", _check_tol(self.grad, "tol_grad"))
-        object.__setattr__(self, "dist", _check_tol(self.dist, "tol_dist"))
+        object.__setattr__(self, "f", _check_tol(self.f, "stop.f"))
+        object.__setattr__(self, "grad", _check_tol(self.grad, "stop.grad"))
+        object.__setattr__(self, "dist", _check_tol(self.dist, "stop.dist"))
+        object.__setattr__(self, "success", check_float(self.success, "stop.success", 0.0))
+        object.__setattr__(self, "near", check_float(self.near, "stop.near", 0.0))
+        object.__setattr__(self, "stall", check_float(self.stall, "stop.stall", 0.0))
+
+    @property
+    def early(self) -> bool:
+        """Whether any early-stopping tolerance is given."""
+        return self.f is not None or self.grad is not None or self.dist is not None
 
     def met(self, fun: np.ndarray | None, grad_norm: np.ndarray, dist: np.ndarray | None) -> np.ndarray:
         """Boolean mask of the trials that meet at least one tolerance."""
@@ -77,30 +110,95 @@ class Tolerances:
         return out
 
     def as_dict(self) -> dict:
-        return {"tol_f": self.f, "tol_grad": self.grad, "tol_dist": self.dist}
+        return {"tol_f": self.f, "tol_grad": self.grad, "tol_dist": self.dist, "success": self.success,
+                "near": self.near, "stall": self.stall}
 
 
-def as_batch(problem, x0: np.ndarray) -> np.ndarray:
-    """A float64 copy of the initial batch, checked to have shape ``(T, n, r)``."""
-    x = np.array(x0, dtype=np.float64, copy=True)
+#: The default of every solver's ``stop`` (a frozen instance: safe as a default argument).
+DEFAULT_STOP = Stop()
+
+
+def check_stop(stop: object) -> Stop:
+    if not isinstance(stop, Stop):
+        raise InputError(f"stop = {stop!r}: expected a spurious.Stop")
+    return stop
+
+
+def as_batch(problem, x0, trials: int | None = None) -> np.ndarray:
+    """A float64 copy of the initial batch ``(T, n, r)`` (an ``(n, r)`` point is repeated ``trials`` times)."""
+    try:
+        x = np.array(x0, dtype=np.float64, copy=True)
+    except (TypeError, ValueError):
+        raise InputError(f"x0: not a real numeric array ({type(x0).__name__})") from None
+    if x.shape == (problem.n, problem.r):
+        x = np.repeat(x[None], 1 if trials is None else trials, axis=0)
     if x.ndim != 3 or x.shape[1:] != (problem.n, problem.r):
-        raise InputError(f"x0: shape {x.shape}, expected (T, {problem.n}, {problem.r})")
+        raise InputError(f"x0: shape {x.shape}, expected (T, {problem.n}, {problem.r}) or ({problem.n}, {problem.r})")
     if x.shape[0] == 0:
         raise InputError("x0: empty batch (T = 0)")
+    if trials is not None and x.shape[0] != trials:
+        raise InputError(f"trials = {trials}: x0 holds {x.shape[0]} trials")
+    if not np.all(np.isfinite(x)):
+        raise InputError("x0: contains NaN or inf")
     return x
 
 
-def check_steps(steps: int) -> int:
-    if int(steps) != steps or steps < 0:
-        raise InputError(f"steps = {steps}: must be an integer ≥ 0")
-    return int(steps)
+class TrialStreams:
+    """The random stream of each trial of a call: ``trial_stream(seed, first_trial + t, cell)``.
+
+    A trial's stream is created on first use; :func:`start` creates those of a Gaussian start
+    and draws ``x0`` from them first, so a method that draws more (perturbations, noise) goes on
+    with the same stream instead of reusing its first numbers.
+    """
+
+    def __init__(self, seed: int, cell: int, first_trial: int) -> None:
+        self.seed, self.cell, self.first_trial = seed, cell, first_trial
+        self._gens: dict[int, np.random.Generator] = {}
+
+    def __getitem__(self, t: int) -> np.random.Generator:
+        t = int(t)
+        if t not in self._gens:
+            self._gens[t] = trial_stream(self.seed, self.first_trial + t, self.cell)
+        return self._gens[t]
 
 
-def check_positive(value: float, name: str) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise InputError(f"{name} = {value}: must be finite and > 0")
-    return value
+@dataclass(frozen=True, eq=False)
+class Start:
+    """What a solver call starts from (:func:`start`)."""
+
+    problem: object  #: the problem
+    x: np.ndarray  #: (T, n, r) float64 initial batch (a fresh array the solver may overwrite)
+    init: str  #: "gaussian" or "given"
+    streams: TrialStreams  #: the trials' random streams (after the Gaussian start's draws)
+    point: np.ndarray | None  #: the instance's own point (for the AT_SPURIOUS outcome), or None
+
+
+def start(problem, x0, trials, seed, *, cell: int = 0, first_trial: int = 0) -> Start:
+    """The problem, the initial batch and the trials' random streams of a solver call.
+
+    ``problem`` may be an example name, Example, Instance or problem
+    (:func:`spurious.core._sources.as_problem`). With ``x0 = None`` trial ``t`` starts at
+    ``trial_stream(seed, first_trial + t, cell).standard_normal((n, r))`` — the points of
+    :func:`spurious.init.gaussian` — and ``trials`` defaults to 1; with ``x0`` given, ``trials``
+    is inferred or checked.
+    """
+    from spurious.core._sources import as_problem
+
+    problem, point = as_problem(problem)
+    seed = check_int(seed, "seed", 0)
+    cell = check_int(cell, "cell", 0)
+    first_trial = check_int(first_trial, "first_trial", 0)
+    if trials is not None:
+        trials = check_int(trials, "trials", 1)
+    streams = TrialStreams(seed, cell, first_trial)
+    if x0 is not None:
+        return Start(problem, as_batch(problem, x0, trials), "given", streams, point)
+    T = 1 if trials is None else trials
+    check_bytes(8.0 * T * problem.n * problem.r, f"the start of {T} trials", DEFAULT_MAX_BYTES)
+    x = np.empty((T, problem.n, problem.r))
+    for t in range(T):
+        x[t] = streams[t].standard_normal((problem.n, problem.r))
+    return Start(problem, x, "gaussian", streams, point)
 
 
 def record_iterations(steps: int, record_every: int | None) -> np.ndarray:
@@ -126,11 +224,12 @@ def iterate(
     *,
     steps: int,
     step: StepFunction,
-    tolerances: Tolerances,
+    stop: Stop,
     record_every: int | None,
     method: str,
     options: dict,
     need_value: bool = False,
+    point: np.ndarray | None = None,
 ) -> LocalSearchResult:
     """Run ``step`` on the batch ``x`` (modified in place) until every trial stopped.
 
@@ -140,17 +239,19 @@ def iterate(
     x : (T, n, r) float64 array, the initial batch (overwritten with the iterates)
     steps : maximal number of updates per trial
     step : the method's update (see :data:`StepFunction`)
-    tolerances : :class:`Tolerances`
+    stop : :class:`Stop`
     record_every : record ``f``, ``‖∇f‖`` and the distance every that many iterations
     method, options : stored in the result
     need_value : evaluate ``f`` at every iteration (backtracking, perturbation tests)
+    point : the instance's own point, for the AT_SPURIOUS :class:`~spurious.Outcome`
 
     Returns
     -------
     LocalSearchResult
     """
     T = x.shape[0]
-    status = np.full(T, int(Status.MAX_ITER), dtype=np.int8)
+    check_work(float(T) * (steps + 1), f"{method}: {T:,} trials × {steps:,} steps")
+    status = status_codes(np.zeros(T, dtype=bool), np.zeros(T, dtype=bool))
     nit = np.zeros(T, dtype=np.int64)
     fun = np.full(T, np.nan)
     gnorm = np.full(T, np.nan)
@@ -168,22 +269,23 @@ def iterate(
             last = k == steps
             g = problem.gradient(xa)
             gn = frobenius(g)
-            fa = problem.value(xa) if (need_value or recording or last or tolerances.f is not None) else None
-            da = problem.distance(xa) if (recording or last or tolerances.dist is not None) else None
+            if k == 0:
+                gnorm0 = gn.copy()
+            fa = problem.value(xa) if (need_value or recording or last or stop.f is not None) else None
+            da = problem.distance(xa) if (recording or last or stop.dist is not None) else None
             bad = ~np.isfinite(gn) | ~np.all(np.isfinite(xa), axis=(1, 2))
             if fa is not None:
                 bad |= ~np.isfinite(fa)
-            conv = tolerances.met(fa, gn, da) & ~bad
-            stop = bad | conv
+            conv = stop.met(fa, gn, da) & ~bad
+            leave = bad | conv
             if last:
-                stop[:] = True
-            if stop.any():
-                leaving = active[stop]
-                status[active[bad]] = int(Status.DIVERGED)
-                status[active[conv]] = int(Status.CONVERGED)
-                gnorm[leaving] = gn[stop]
-                fun[leaving] = fa[stop] if fa is not None else problem.value(xa[stop])
-                dist[leaving] = da[stop] if da is not None else problem.distance(xa[stop])
+                leave[:] = True
+            if leave.any():
+                leaving = active[leave]
+                status[leaving] = status_codes(conv[leave], bad[leave])
+                gnorm[leaving] = gn[leave]
+                fun[leaving] = fa[leave] if fa is not None else problem.value(xa[leave])
+                dist[leaving] = da[leave] if da is not None else problem.distance(xa[leave])
             if recording:
                 fun_now, gn_now, dist_now = fun.copy(), gnorm.copy(), dist.copy()
                 fun_now[active], gn_now[active], dist_now[active] = fa, gn, da
@@ -191,7 +293,7 @@ def iterate(
                 rec_pos += 1
             if last:
                 break
-            keep = ~stop
+            keep = ~leave
             if not keep.all():
                 active, xa, g = active[keep], xa[keep], g[keep]
                 fa = fa[keep] if fa is not None else None
@@ -208,8 +310,9 @@ def iterate(
                 rec = np.concatenate([rec, np.stack([fun, gnorm, dist])[:, None, :]], axis=1)
                 rec_its = np.append(rec_its, k_end)
         trajectory = Trajectory(iterations=rec_its, fun=rec[0], grad_norm=rec[1], distance=rec[2])
-    options = {**options, **tolerances.as_dict(), "steps": steps, "record_every": record_every}
+    options = {**options, **stop.as_dict(), "steps": steps, "record_every": record_every}
+    outcome = classify_outcomes(problem, x, status, dist, gnorm, gnorm0, stop, point)
     return LocalSearchResult(
         x=x, fun=fun, distance=dist, grad_norm=gnorm, nit=nit, status=status,
-        method=method, options=options, trajectory=trajectory,
+        method=method, options=options, trajectory=trajectory, outcome=outcome,
     )

@@ -158,7 +158,7 @@ def run_chunk(p: dict, chunk: str, seed: int) -> pd.DataFrame:
     spec = p["panels"][chunk]
     b = build_panel(p, chunk, seed)
     problem, region = b["problem"], b["region"]
-    res = perturbed_gd(problem, b["x0"], lr=spec["lr_factor"] / b["sigma1"], steps=spec["steps"], seed=seed,
+    res = perturbed_gd(problem, x0=b["x0"], lr=spec["lr_factor"] / b["sigma1"], steps=spec["steps"], seed=seed,
                        cell=PANELS.index(chunk), perturb_radius=p["perturb_radius"],
                        grad_threshold=p["grad_threshold_factor"] * b["sigma1"],
                        perturb_interval=p["perturb_interval"], local_region=region, record_every=p["record_every"])

@@ -31,6 +31,7 @@ import numpy as np
 from spurious.core._examples import get_example
 from spurious.core._stats import Rate, binomial_rate
 from spurious.solvers._sgd import sgd
+from spurious.solvers._stopping import Stop
 from spurious.studies import _plotting as plotting
 from spurious.studies._registry import Experiment, Verdict, rate_text
 
@@ -46,7 +47,7 @@ def _problem():
 
 
 def _sgd_options(params: dict) -> dict:
-    return {"lr": params["lr"], "momentum": params["momentum"], "grad": params["grad"], "tol": params["tol"],
+    return {"lr": params["lr"], "momentum": params["momentum"], "grad": params["grad"], "stop": Stop(success=params["tol"]),
             "init_scale": params["init_scale"], "flush_below": params.get("flush_below", 0.0), "workers": 1}
 
 
@@ -73,10 +74,10 @@ def _tolerance(params: dict, trials: int) -> tuple[float, str]:
                             f"half-width {100 * s3:.2f} % of the quick sample of {trials:,} trials)")
 
 
-def _final_rows(res, first: int, steps: int, tol: float) -> dict:
+def _final_rows(res, first: int, steps: int) -> dict:
     return {"trial": np.arange(first, first + res.trials), "steps": np.full(res.trials, steps),
             "x1": res.x[:, 0, 0], "x2": res.x[:, 1, 0], "distance": res.distance,
-            "success": res.success(tol), "diverged": res.diverged}
+            "success": res.success, "diverged": res.diverged}
 
 
 # ----------------------------------------------------------------------------- Fig. 1
@@ -126,9 +127,9 @@ def example3_chunk(params: dict, chunk, seed: int):
         first = int(chunk) * params["block"]
         res = sgd(problem, trials=min(params["block"], params["trials"] - first), steps=params["steps"], seed=seed,
                   first_trial=first, **_sgd_options(params))
-        return pd.DataFrame({"kind": "final", **_final_rows(res, first, params["steps"], params["tol"])})
+        return pd.DataFrame({"kind": "final", **_final_rows(res, first, params["steps"])})
     res = sgd(problem, trials=params["path_candidates"], steps=params["steps"], seed=seed, **_sgd_options(params))
-    ok = res.success(params["tol"])
+    ok = res.success
     stuck = ~ok & ~res.diverged & (np.abs(res.distance - SADDLE_ERROR) < 0.1)
     frames = []
     for label, mask in (("success", ok), ("failure", stuck)):
@@ -253,7 +254,7 @@ def escape_chunk(params: dict, chunk, seed: int):
         steps, first = int(chunk[0]), int(chunk[1]) * params["block"]
         trials = min(params["block"], params["trials"] - first)
     res = sgd(_problem(), trials=trials, steps=steps, seed=seed, first_trial=first, **options)
-    return pd.DataFrame({**_final_rows(res, first, steps, params["tol"]), "flushed": options["flush_below"] > 0})
+    return pd.DataFrame({**_final_rows(res, first, steps), "flushed": options["flush_below"] > 0})
 
 
 def escape_summary(params: dict, df, figures_dir: Path) -> list[Verdict]:
