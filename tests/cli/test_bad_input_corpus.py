@@ -549,7 +549,7 @@ for v in ("2**63", "10**12"):
     api(f"rip-starts-{v}", f"sp.rip_bounds(op, 2, samples=10, starts={v})", "starts", child=True)
     api(f"rip-samples-{v}", f"sp.rip_bounds(op, 2, samples={v}, starts=1)", "samples", child=True)
     api(f"rip-maxiter-{v}", f"sp.rip_bounds(op, 2, samples=10, starts=1, maxiter={v})", "maxiter", child=True)
-    api(f"gd-steps-{v}", f"sp.gd(p, x0, steps={v}, lr=1e-3)", "steps", child=True)
+    api(f"gd-steps-{v}", f"sp.gd(p, x0=x0, steps={v}, lr=1e-3)", "steps", child=True)
     api(f"certify-starts-{v}", f"sp.certify(p, inst.x, starts={v})", "starts", child=True)
 api("gaussian-m-huge", "sp.operators.gaussian(10**12, 3)", "10", child=True)
 api("gaussian-n-huge", "sp.operators.gaussian(3, 10**7)", "10", child=True)
@@ -568,8 +568,8 @@ for v in ("-1", "'abc'", "1.5", "True", "[1, 2]"):
     api(f"gaussian-rng={v}", f"sp.operators.gaussian(3, 2, rng={v})", "rng")
     api(f"sgd-seed={v}", f"sp.sgd(p, trials=10, steps=10, lr=1e-3, seed={v})", "seed")
 api("certify-target-rng=-1", "sp.certify(ex, rng=-1)", "rng")
-api("perturbed_gd-seed=-1", "sp.perturbed_gd(p, x0, lr=1e-3, steps=10, seed=-1)", "seed")
-api("projected_sgd-seed=-1", "sp.projected_sgd(p, x0, steps=10, lr=1e-3, radius_b=1.0, seed=-1)", "seed")
+api("perturbed_gd-seed=-1", "sp.perturbed_gd(p, x0=x0, lr=1e-3, steps=10, seed=-1)", "seed")
+api("projected_sgd-seed=-1", "sp.projected_sgd(p, x0=x0, steps=10, lr=1e-3, radius_b=1.0, seed=-1)", "seed")
 api("trial_stream-seed=-1", "sp.trial_stream(-1, 0)", "seed")
 api("trial_stream-trial=-1", "sp.trial_stream(0, -1)", "trial")
 api("trial_stream-seed=str", "sp.trial_stream('0', 0)", "seed")
@@ -623,8 +623,9 @@ for key, kw in {
     "momentum=1.5": "momentum=1.5",
     "momentum=-0.1": "momentum=-0.1",
     "momentum=nan": "momentum=float('nan')",
-    "tol=-1": "tol=-1.0",
-    "tol=nan": "tol=float('nan')",
+    "stop.success=-1": "stop=sp.Stop(success=-1.0)",
+    "stop.success=nan": "stop=sp.Stop(success=float('nan'))",
+    "stop.grad=1e-6": "stop=sp.Stop(grad=1e-6)",
     "grad=full": "grad='full'",
     "backend=cuda": "backend='cuda'",
     "dtype=float16": "dtype='float16'",
@@ -641,6 +642,7 @@ for key, kw in {
     "x0-nan": "x0=np.full((10, 2, 1), np.nan)",
 }.items():
     needle = key.split("=")[0].split("-")[0]
+    needle = "stop" if needle == "stop.grad" else needle
     api(f"sgd-{key}", f"sp.sgd(p, trials=10, steps=10, lr=1e-3, seed=0, {kw})", needle)
 api("sgd-target-instance-trials=0", "sp.sgd(ex.instance, trials=0, steps=10, lr=1e-3, seed=0)", "trials")
 api("sgd-not-a-problem", "sp.sgd('zhang2018-example3x', trials=10, steps=10, lr=1e-3, seed=0)", "zhang2018-example3x")
@@ -653,29 +655,32 @@ for key, kw in {
     "shrink=2": "shrink=2.0, backtracking=True",
     "armijo=-1": "armijo=-1.0, backtracking=True",
     "max_backtracks=-1": "max_backtracks=-1, backtracking=True",
-    "tol_f=-1": "tol_f=-1.0",
+    "stop.f=-1": "stop=sp.Stop(f=-1.0)",
+    "stop=dict": "stop={'f': 1e-3}",
     "record_every=0": "record_every=0",
 }.items():
     kw_full = ", ".join(dict([("steps", "steps=10"), ("lr", "lr=1e-3"), (kw.split("=")[0], kw)]).values())
-    api(f"gd-{key}", f"sp.gd(p, x0, {kw_full})", key.split("=")[0])
-api("gd-x0-shape", "sp.gd(p, np.ones((1, 3, 1)), steps=10, lr=1e-3)", "x0")
-api("gd-x0-nan", "sp.gd(p, np.array([[[np.nan], [1.0]]]), steps=10, lr=1e-3)", "x0")
-api("gd-x0-string", "sp.gd(p, 'x', steps=10, lr=1e-3)", "x0")
-api("perturbed_gd-lr=0", "sp.perturbed_gd(p, x0, lr=0.0, steps=10, seed=0)", "lr")
+    api(f"gd-{key}", f"sp.gd(p, x0=x0, {kw_full})", key.split("=")[0])
+api("gd-x0-shape", "sp.gd(p, x0=np.ones((1, 3, 1)), steps=10, lr=1e-3)", "x0")
+api("gd-x0-nan", "sp.gd(p, x0=np.array([[[np.nan], [1.0]]]), steps=10, lr=1e-3)", "x0")
+api("gd-x0-string", "sp.gd(p, x0='x', steps=10, lr=1e-3)", "x0")
+api("gd-trials-mismatch", "sp.gd(p, x0=x0, trials=3, steps=10, lr=1e-3)", "trials")
+api("gd-not-a-problem", "sp.gd(42, steps=10, lr=1e-3)", "int")
+api("perturbed_gd-lr=0", "sp.perturbed_gd(p, x0=x0, lr=0.0, steps=10, seed=0)", "lr")
 api(
     "perturbed_gd-interval=0",
-    "sp.perturbed_gd(p, x0, lr=1e-3, steps=10, seed=0, perturb_interval=0)",
+    "sp.perturbed_gd(p, x0=x0, lr=1e-3, steps=10, seed=0, perturb_interval=0)",
     "perturb_interval",
 )
 api(
     "perturbed_gd-radius=-1",
-    "sp.perturbed_gd(p, x0, lr=1e-3, steps=10, seed=0, perturb_radius=-1.0)",
+    "sp.perturbed_gd(p, x0=x0, lr=1e-3, steps=10, seed=0, perturb_radius=-1.0)",
     "perturb_radius",
 )
-api("projected_sgd-radius=-1", "sp.projected_sgd(p, x0, steps=10, lr=1e-3, radius_b=-1.0, seed=0)", "radius_b")
+api("projected_sgd-radius=-1", "sp.projected_sgd(p, x0=x0, steps=10, lr=1e-3, radius_b=-1.0, seed=0)", "radius_b")
 api(
     "projected_sgd-noise=-1",
-    "sp.projected_sgd(p, x0, steps=10, lr=1e-3, radius_b=1.0, seed=0, noise=-1.0)",
+    "sp.projected_sgd(p, x0=x0, steps=10, lr=1e-3, radius_b=1.0, seed=0, noise=-1.0)",
     "noise",
 )
 

@@ -12,7 +12,7 @@ def test_default_and_refusal(monkeypatch):
     monkeypatch.delenv("SPURIOUS_MAX_WORK", raising=False)
     assert max_work() == DEFAULT_MAX_WORK
     check_work(1e9, "trials × steps")
-    with pytest.raises(TooLargeError, match=r"trials × steps = 9\.22e\+18 units.*SPURIOUS_MAX_WORK=N"):
+    with pytest.raises(TooLargeError, match=r"trials × steps: 9\.22e\+18 units.*SPURIOUS_MAX_WORK=N"):
         check_work(float(2**63), "trials × steps")
 
 

@@ -14,9 +14,9 @@ def test_as_real_array():
     a = as_real_array([1, 2, 3], "v", ndim=1)
     assert a.dtype == np.float64 and a.shape == (3,)
     assert as_real_array(np.zeros((0, 2)), "empty").shape == (0, 2)
-    with pytest.raises(InputError, match=r"^v: contains NaN or inf$"):
+    with pytest.raises(InputError, match=r"^v: contains NaN or inf \(entry \[1\] is nan; 1 in all\)$"):
         as_real_array([1.0, np.nan], "v")
-    with pytest.raises(InputError, match=r"^v: contains NaN or inf$"):
+    with pytest.raises(InputError, match=r"^v: contains NaN or inf \(entry \[0, 1\] is -inf; 1 in all\)$"):
         as_real_array([[1.0, -np.inf]], "v")
     with pytest.raises(InputError, match=r"^v: not a real numeric array"):
         as_real_array(["a", "b"], "v")
@@ -36,8 +36,8 @@ def test_as_factor():
         (np.ones((3, 1)), 4, r"^x: has 3 rows, expected n = 4$"),
         (np.zeros((3, 0)), None, r"^x: empty factor"),
         (np.zeros(0), None, r"^x: empty factor"),
-        ([[1.0], [np.nan]], None, r"^x: contains NaN or inf$"),
-        ([[1.0], [np.inf]], None, r"^x: contains NaN or inf$"),
+        ([[1.0], [np.nan]], None, r"^x: contains NaN or inf \(entry \[1, 0\] is nan"),
+        ([[1.0], [np.inf]], None, r"^x: contains NaN or inf \(entry \[1, 0\] is inf"),
         (np.ones((2, 2, 2)), None, r"^x: expected 1 or 2 dimensions"),
     ]
     for value, n, message in cases:
@@ -52,7 +52,7 @@ def test_as_symmetric():
         as_symmetric(np.ones((2, 3)), "S")
     with pytest.raises(InputError, match=r"^S: not symmetric$"):
         as_symmetric([[1.0, 2.0], [0.0, 1.0]], "S")
-    with pytest.raises(InputError, match=r"^S: contains NaN or inf$"):
+    with pytest.raises(InputError, match=r"^S: contains NaN or inf \(entry \[0, 1\] is nan; 2 in all\)$"):
         as_symmetric([[1.0, np.nan], [np.nan, 1.0]], "S")
     with pytest.raises(InputError, match=r"^S: expected 2 dimensions"):
         as_symmetric(np.ones(4), "S")

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import json
 import logging
+import re
 import sys
 
 from spurious.core._errors import SpuriousError
@@ -111,6 +112,52 @@ def default_render(result: dict) -> str:
     return "\n".join(lines)
 
 
+#: library argument names whose command-line flag is not ``--`` + the name with ``-`` for ``_``
+FLAG_OF = {"stop.success": "--tol", "rng": "--seed"}
+
+
+def _value_options(parser: argparse.ArgumentParser) -> set[str]:
+    return {s for a in parser._actions if a.nargs != 0 for s in a.option_strings}
+
+
+def _typed(argv: list[str], flag: str) -> str | None:
+    """The value the user typed after ``flag`` (its last occurrence), or None."""
+    value = None
+    for i, tok in enumerate(argv):
+        if tok == flag and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif tok.startswith(flag + "="):
+            value = tok[len(flag) + 1:]
+    return value
+
+
+def _name_the_flag(msg: str, parser: argparse.ArgumentParser, argv: list[str]) -> str:
+    """Library names → the command line's: ``lr = -0.001: …`` → ``--lr -1e-3: …`` (the value as typed),
+    and a leading ``x: …`` → ``--x 1e308,1e308: …`` or ``--x-file F.npy: …``."""
+    flags = _value_options(parser)
+
+    def flag_of(name: str) -> str:
+        return FLAG_OF.get(name, "--" + name.replace("_", "-"))
+
+    def sub(m: re.Match) -> str:
+        f = flag_of(m.group(1))
+        if f not in flags:
+            return m.group(0)
+        raw = _typed(argv, f)
+        return f"{f} {raw if raw is not None else m.group(2)}"
+
+    msg = re.sub(r"(?<![\w.-])([a-z_][a-z_.0-9]*) = ([^\s:,]+)", sub, msg)
+    m = re.match(r"([a-z_][a-z_0-9]*(?:, [a-z_][a-z_0-9]*)*): ", msg)
+    if m is None:
+        return msg
+    named = []
+    for name in m.group(1).split(", "):
+        f = flag_of(name)
+        typed = [(g, _typed(argv, g)) for g in (f, f + "-file") if g in flags]
+        named += [f"{g} {raw}" for g, raw in typed if raw is not None]
+    return f"{', '.join(named)}: {msg[m.end():]}" if named else msg
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
@@ -118,17 +165,18 @@ def main(argv: list[str] | None = None) -> int:
     chosen = next((a for a in argv if a in COMMANDS), None)
     if chosen is not None:
         sub_action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        _module(chosen).configure(sub_action.choices[chosen])
-        from spurious.cli._common import attach_vector_values
+        sub = sub_action.choices[chosen]
+        _module(chosen).configure(sub)
+        from spurious.cli._common import attach_negative_values
 
-        argv = attach_vector_values(argv)
+        argv = attach_negative_values(argv, _value_options(sub))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     mod = _module(args._module)
     try:
         result = mod.run(args)
     except SpuriousError as exc:
-        msg = " ".join(str(exc).split())
+        msg = _name_the_flag(" ".join(str(exc).split()), sub_action.choices[args.command], argv)
         print(f"spurious {args.command}: error: {msg}", file=sys.stderr)
         return 2
     except OSError as exc:  # full disk, read-only file system, name too long, ...: one line naming the path

@@ -14,7 +14,6 @@ from spurious.core._validation import as_factor
 def add_point_arguments(parser: argparse.ArgumentParser, name: str, what: str, required: bool = False) -> None:
     """``--NAME v1,v2,...`` (rank 1, full precision) or ``--NAME-file F.npy`` (any rank)."""
     group = parser.add_mutually_exclusive_group(required=required)
-    VECTOR_OPTIONS.add(f"--{name}")
     group.add_argument(f"--{name}", metavar="V1,V2,...", help=f"{what}: comma-separated vector (rank 1)")
     group.add_argument(f"--{name}-file", metavar="F.npy", help=f"{what}: .npy file, n×r")
 
@@ -33,18 +32,26 @@ def parse_vector(text: str, name: str) -> np.ndarray:
     return np.array(values)[:, None]
 
 
-#: options that take a vector: a value after them that starts with ``-`` is a negative number
-VECTOR_OPTIONS: set[str] = set()
+def _negative_value(token: str) -> bool:
+    """``-1``, ``-.5``, ``-1,0``, ``-inf``, ``-nan``, ``-1e-3``: a value, not an option."""
+    if len(token) < 2 or token[0] != "-" or token[1] == "-":
+        return False
+    head = token[1:].split(",")[0].lower()
+    return head[:1].isdigit() or head[:1] == "." or head.startswith(("inf", "nan"))
 
 
-def attach_vector_values(argv: list[str]) -> list[str]:
-    """``--x -1,0`` → ``--x=-1,0``, so that argparse does not read a negative vector as an option."""
+def attach_negative_values(argv: list[str], value_options: set[str]) -> list[str]:
+    """``--lr -1`` → ``--lr=-1``, ``--x -inf,0`` → ``--x=-inf,0``: argparse would read the value as an option.
+
+    Applies to every option that takes a value (``value_options``), so that a negative, infinite or
+    NaN number reaches the command's own check and its one-line message.
+    """
     out: list[str] = []
     i = 0
     while i < len(argv):
         tok = argv[i]
         nxt = argv[i + 1] if i + 1 < len(argv) else ""
-        if tok in VECTOR_OPTIONS and len(nxt) > 1 and nxt[0] == "-" and (nxt[1].isdigit() or nxt[1] == "."):
+        if tok in value_options and _negative_value(nxt):
             out.append(f"{tok}={nxt}")
             i += 2
         else:
@@ -59,7 +66,7 @@ def load_npy(path: str, name: str) -> np.ndarray:
     try:
         arrays = read_arrays(Path(path))
     except InputError as exc:
-        raise InputError(f"--{name}-file: {exc}") from None
+        raise InputError(f"--{name}-file: {exc}") from None  # the message names the path
     if list(arrays) != [""]:
         raise InputError(f"--{name}-file: {path}: an .npz archive, expected one .npy array")
     arr = arrays[""]
@@ -68,15 +75,28 @@ def load_npy(path: str, name: str) -> np.ndarray:
     return arr
 
 
-def read_point(args: argparse.Namespace, name: str, n: int | None = None) -> np.ndarray | None:
-    """The point given as ``--NAME`` or ``--NAME-file``, validated as an ``n × r`` factor (or None)."""
-    text = getattr(args, name, None)
+def point_label(args: argparse.Namespace, name: str) -> str | None:
+    """How the user gave point ``name``: ``--NAME`` or ``--NAME-file PATH`` (None if not given)."""
+    if getattr(args, name, None) is not None:
+        return f"--{name}"
     file = getattr(args, f"{name}_file", None)
-    if text is not None:
-        return as_factor(parse_vector(text, name), f"--{name}", n=n)
-    if file is not None:
-        return as_factor(load_npy(file, name), f"--{name}-file", n=n)
-    return None
+    return None if file is None else f"--{name}-file {file}"
+
+
+def read_point(args: argparse.Namespace, name: str, n: int | None = None, n_from: str | None = None) -> np.ndarray | None:
+    """The point given as ``--NAME`` or ``--NAME-file``, validated as an ``n × r`` factor (or None).
+
+    Every message names the option and, for a file, its path; ``n_from`` says where ``n`` comes from.
+    """
+    label = point_label(args, name)
+    if label is None:
+        return None
+    text = getattr(args, name, None)
+    arr = parse_vector(text, name) if text is not None else load_npy(getattr(args, f"{name}_file"), name)
+    x = as_factor(arr, label)
+    if n is not None and x.shape[0] != n:
+        raise InputError(f"{label}: has {x.shape[0]} rows, expected n = {n}" + (f" (the rows of {n_from})" if n_from else ""))
+    return x
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:

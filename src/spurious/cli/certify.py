@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> dict:
     from spurious.landscape._certify import EIG_TOL, GRAD_TOL, certify
 
     inst = read_source(args)
-    x = read_point(args, "x", n=inst.operator.n)
+    x = read_point(args, "x", n=inst.operator.n, n_from="the instance")
     if x is None and inst.x is None:
         source = args.example or args.instance
         raise InputError(f"{source}: the instance has no x; give --x or --x-file")

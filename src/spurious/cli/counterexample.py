@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from spurious.cli._common import add_point_arguments, read_point
+from spurious.cli._common import add_point_arguments, point_label, read_point
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> dict:
     from spurious.landscape._counterexample import counterexample
 
     z = read_point(args, "z")
-    x = read_point(args, "x", n=z.shape[0])
+    x = read_point(args, "x", n=z.shape[0], n_from=point_label(args, "z"))
     ce = counterexample(
         x,
         z,

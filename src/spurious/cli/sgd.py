@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from spurious.cli._common import add_source_arguments, read_source
-from spurious.core._errors import InputError
+from spurious.core._validation import check_int
 
 #: Trials per chunk of the run (the progress bar advances per chunk; results do not depend on it).
 CHUNK_TRIALS = 10_000
@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> dict:
     from spurious.solvers._stopping import Stop
 
     inst = read_source(args)
-    if args.trials < 1:
-        raise InputError(f"--trials {args.trials}: must be ≥ 1")
+    check_int(args.trials, "--trials", 1)
+    check_int(args.steps, "--steps", 1)  # 0 steps would report the starts as the outcome of SGD
     bar = _progress_bar(args.trials, not args.json and sys.stdout.isatty() and args.trials > CHUNK_TRIALS)
     try:
         summary = sgd_failure_rate(

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from spurious.core._errors import InputError, TooLargeError
-from spurious.core._validation import format_bytes
+from spurious.core._validation import check_float, format_bytes
 
 #: Largest total of declared array sizes read from one file, in bytes.
 DEFAULT_MAX_FILE_BYTES = 2e9
@@ -28,7 +28,7 @@ MAX_FILE_BYTES_ENV = "SPURIOUS_MAX_FILE_BYTES"
 def max_file_bytes(max_bytes: float | None = None) -> float:
     """The limit in force: ``max_bytes`` if given, else ``$SPURIOUS_MAX_FILE_BYTES``, else the default."""
     if max_bytes is not None:
-        return float(max_bytes)
+        return check_float(max_bytes, "max_bytes", 0.0, open_low=True)
     raw = os.environ.get(MAX_FILE_BYTES_ENV)
     if raw is None:
         return DEFAULT_MAX_FILE_BYTES
@@ -39,6 +39,10 @@ def max_file_bytes(max_bytes: float | None = None) -> float:
     if not value > 0:
         raise InputError(f"{MAX_FILE_BYTES_ENV}={raw!r}: expected a positive number of bytes")
     return value
+
+
+#: numpy's own bound on an ``.npy`` header (``max_header_size``); ours are a few hundred bytes.
+MAX_HEADER_BYTES = 10_000
 
 
 def _header(stream, what: str) -> tuple[tuple[int, ...], np.dtype]:
@@ -53,7 +57,10 @@ def _header(stream, what: str) -> tuple[tuple[int, ...], np.dtype]:
         else:
             raise ValueError(f"unknown .npy version {version}")
     except (ValueError, OSError, EOFError) as exc:
-        raise InputError(f"{what}: not an .npy array ({exc})") from None
+        why = str(exc)
+        if "Header info length" in why or "max_header_size" in why:  # numpy's text advises unpickling: never
+            why = f"its header is longer than the {MAX_HEADER_BYTES:,} bytes a plain array needs"
+        raise InputError(f"{what}: not a plain .npy array ({why})") from None
     if dtype.hasobject:
         raise InputError(f"{what}: holds Python objects (a pickle); only numeric arrays are read")
     return tuple(int(s) for s in shape), dtype

@@ -6,6 +6,7 @@ neither a partial target nor its temporary file behind.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -31,14 +32,30 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, suff
     Raises
     ------
     OSError
-        As raised by ``write`` or :func:`os.replace`; the temporary file is removed first.
+        As raised by ``write`` or :func:`os.replace`, with ``filename`` the target ``path`` (the
+        temporary name is an implementation detail); the temporary file is removed first.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     tmp = path.with_name(f".{path.name}.{os.getpid()}{suffix}")
     try:
         write(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        if exc.filename is not None and str(exc.filename) == str(tmp):
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
+        raise
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove(tmp)
         raise
     return path
+
+
+def _remove(tmp: Path) -> None:
+    """Remove a temporary file if it is there (its directory may be missing or not a directory)."""
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -19,6 +19,9 @@ from spurious.core._errors import InputError, TooLargeError
 #: Default largest work of one call: 10¹² units (an SGD trial-step is ~15 ns on one core here,
 #: so the default admits calls of hours, and refuses those of months).
 DEFAULT_MAX_WORK = 1e12
+#: Work units of one convex program (an LMI of the threshold or counterexample family: ~10 ms,
+#: about as long as 10⁶ SGD trial-steps).
+CONVEX_PROGRAM_UNITS = 1e6
 #: Environment variable that overrides :data:`DEFAULT_MAX_WORK`.
 MAX_WORK_ENV = "SPURIOUS_MAX_WORK"
 
@@ -50,7 +53,7 @@ def check_work(units: float, what: str, *, limit: float | None = None) -> None:
     units : float
         The work of the request, computed in floating point (no overflow).
     what : str
-        What the units are, for the message (``"10¹² trials × 1,000 steps"``).
+        What the units are, for the message, naming the arguments (``"trials = 10 × steps = 1000"``).
     limit : float, optional
         Overrides ``$SPURIOUS_MAX_WORK`` and :data:`DEFAULT_MAX_WORK`.
 
@@ -61,5 +64,5 @@ def check_work(units: float, what: str, *, limit: float | None = None) -> None:
     """
     cap = max_work(limit)
     if float(units) > cap:
-        raise TooLargeError(f"{what} = {float(units):.3g} units of work, above the limit of {cap:.3g} "
+        raise TooLargeError(f"{what}: {float(units):.3g} units of work, above the limit of {cap:.3g} "
                             f"(raise it with {MAX_WORK_ENV}=N or max_work=N)")

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from spurious.core._arrayfiles import read_arrays
+from spurious.core._arrayfiles import MAX_FILE_BYTES_ENV, declared_arrays, max_file_bytes, read_arrays
 from spurious.core._atomic import atomic_write
 from spurious.core._errors import InputError, InstanceFileError, TooLargeError
 from spurious.core._operators import DEFAULT_MAX_BYTES, SensingOperator, from_matrices
 from spurious.core._problems import SymmetricProblem, least_squares
 from spurious.core._summary import jsonable, summary_lines
-from spurious.core._validation import as_factor, as_real_array, check_bytes
+from spurious.core._validation import as_factor, as_real_array, check_bytes, format_bytes
 
 FORMAT_VERSION = 1
 
@@ -151,6 +151,30 @@ def _format_version(path: Path, value: np.ndarray) -> int:
     return int(v)
 
 
+def _check_working_set(path: Path, max_bytes: float | None) -> None:
+    """Refuse, from the headers alone, an instance whose dense operator would not fit in memory.
+
+    A dense instance of ``m`` matrices ``n × n`` holds ``A`` (``8mn²`` bytes), its svec matrix
+    (``8mN``, ``N = n(n+1)/2``) and the svec index tables (about ``40n²``): a small compressed file
+    that declares ``n = 10⁴`` needs gigabytes although ``A`` alone may be under the file limit.
+    """
+    if not path.is_file():
+        return  # read_arrays says what is wrong
+    declared = declared_arrays(path)
+    shape = declared.get("A", ((),))[0]
+    if len(shape) != 3:
+        return  # not a dense instance: read_arrays and the checks below say what is wrong
+    m, n = float(shape[0]), float(shape[1])
+    need = 8.0 * m * n * n + 8.0 * m * n * (n + 1) / 2 + 40.0 * n * n
+    limit = max_file_bytes(max_bytes)
+    if need > limit:
+        raise TooLargeError(
+            f"{path}: a dense instance of {int(m):,} matrices {int(n):,}×{int(n):,} needs about {format_bytes(need)} "
+            f"in memory (A, its svec matrix and index tables), above the limit of {format_bytes(limit)} "
+            f"(raise it with {MAX_FILE_BYTES_ENV}=BYTES)"
+        )
+
+
 def load_instance(path: str | os.PathLike, *, max_bytes: float | None = None) -> Instance:
     """Read and validate an instance file; raises :class:`InstanceFileError` naming the problem.
 
@@ -192,6 +216,7 @@ def load_instance(path: str | os.PathLike, *, max_bytes: float | None = None) ->
     """
     path = Path(path)
     try:
+        _check_working_set(path, max_bytes)
         contents = read_arrays(path, max_bytes=max_bytes)
     except TooLargeError:
         raise

@@ -419,6 +419,8 @@ def rectangular_gaussian(
     TooLargeError
         The operator would exceed ``max_bytes``.
     """
+    if not isinstance(shape, tuple | list) or len(shape) != 2:
+        raise InputError(f"shape = {shape!r}: expected (n1, n2)")
     n1, n2 = shape
     check_int(m, "m", 1)
     check_int(n1, "shape[0]", 1)

@@ -30,8 +30,11 @@ def check_float(
     open_low: bool = False,
     open_high: bool = False,
 ) -> float:
-    """``value`` as a finite float in the interval ``[low, high]`` (each end open on request)."""
-    if isinstance(value, bool):
+    """``value`` as a finite float in the interval ``[low, high]`` (each end open on request).
+
+    Bools and strings are refused (``"1e-3"`` is a typo in a notebook, not a number).
+    """
+    if isinstance(value, bool | str | bytes):
         raise InputError(f"{name} = {value!r}: expected a number")
     try:
         v = float(value)
@@ -40,9 +43,11 @@ def check_float(
     bad_low = v <= low if open_low else v < low
     bad_high = v >= high if open_high else v > high
     if not math.isfinite(v) or bad_low or bad_high:
-        lo = "(" if open_low else "["
-        hi = ")" if open_high else "]"
-        raise InputError(f"{name} = {value!r}: expected a finite number in {lo}{low:g}, {high:g}{hi}")
+        if math.isinf(high):
+            bounds = "" if math.isinf(low) else f" {'>' if open_low else '≥'} {low:g}"
+        else:
+            bounds = f" in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+        raise InputError(f"{name} = {value!r}: expected a finite number{bounds}")
     return v
 
 
@@ -58,9 +63,17 @@ def as_real_array(a: object, name: str, ndim: int | tuple[int, ...] | None = Non
             raise InputError(
                 f"{name}: expected {' or '.join(map(str, allowed))} dimensions, got shape {arr.shape}"
             )
-    if arr.size and not np.all(np.isfinite(arr)):
-        raise InputError(f"{name}: contains NaN or inf")
+    check_finite(arr, name)
     return arr
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Refuse an array holding NaN or ±inf, naming the first such entry and its value."""
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        where = np.unravel_index(bad[0], arr.shape)
+        entry = ", ".join(map(str, where))
+        raise InputError(f"{name}: contains NaN or inf (entry [{entry}] is {arr.flat[bad[0]]}; {bad.size} in all)")
 
 
 def as_factor(a: object, name: str, n: int | None = None) -> np.ndarray:
@@ -75,6 +88,36 @@ def as_factor(a: object, name: str, n: int | None = None) -> np.ndarray:
     if arr.shape[1] > arr.shape[0]:
         raise InputError(f"{name}: rank r = {arr.shape[1]} exceeds n = {arr.shape[0]}")
     return arr
+
+
+def as_pair(x: object, z: object) -> tuple[np.ndarray, np.ndarray]:
+    """A point ``x`` and a ground truth ``z`` as factors with the same ``n`` (``z``'s rows fix it)."""
+    z = as_factor(z, "z")
+    x = as_factor(x, "x", n=z.shape[0])
+    return x, z
+
+
+#: Entries of a point/ground truth are kept within ``2^±SAFE_EXPONENT`` (about 10^±72): the
+#: quartic objective ``‖A(xxᵀ − zzᵀ)‖²`` then stays far inside float64.
+SAFE_EXPONENT = 240
+
+
+def pow2_normalizer(*arrays: np.ndarray, what: str = "x, z") -> float:
+    """The power of two ``c`` that brings the largest entry of ``arrays`` to ``[1/2, 1)``, or 1.0.
+
+    1.0 when that entry already lies in ``[2^−SAFE_EXPONENT, 2^SAFE_EXPONENT]`` (or all are zero):
+    multiplying by a power of two is exact in binary floating point, so scale-free quantities
+    computed on ``c·x`` are those of ``x`` bit for bit, and inputs of ordinary size are untouched.
+    """
+    m = max((float(np.abs(a).max()) for a in arrays if a.size), default=0.0)
+    c = 1.0 if m == 0.0 or 2.0**-SAFE_EXPONENT <= m <= 2.0**SAFE_EXPONENT else float(np.ldexp(1.0, -int(np.frexp(m)[1])))
+    tiny = np.finfo(np.float64).tiny
+    for a in arrays:
+        small = (a != 0) & (np.abs(a * c) < tiny)
+        if small.any():
+            raise InputError(f"{what}: entries from {m:.3g} down to {float(np.abs(a[small]).min()):.3g}: more than float64's "
+                             "range of 10^308 apart, not representable together (rescale or round the small ones)")
+    return c
 
 
 def as_symmetric(a: object, name: str, atol: float = 1e-10) -> np.ndarray:

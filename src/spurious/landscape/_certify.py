@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from spurious.core._budget import check_work
 from spurious.core._errors import InputError
 from spurious.core._linalg import orthogonal_complement, rotation_directions, unvec, vec
 from spurious.core._problems import SymmetricProblem
 from spurious.core._rng import RNGLike, as_generator
 from spurious.core._summary import short_repr, summary_lines
-from spurious.core._validation import check_bytes, check_float, check_int
+from spurious.core._validation import as_real_array, check_bytes, check_float, check_int
 
 log = logging.getLogger(__name__)
 
@@ -182,13 +183,17 @@ def _instance_like(obj: object) -> bool:
 
 
 def check_point(problem: SymmetricProblem, x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    """``x`` as a finite ``(n, r)`` float64 point of ``problem`` at which ``f`` and ``∇f`` are finite."""
+    x = as_real_array(x, "x", ndim=(1, 2))
     if x.ndim == 1 and problem.r == 1:
         x = x[:, None]
     if x.shape != (problem.n, problem.r):
         raise InputError(f"x: shape {x.shape}, expected ({problem.n}, {problem.r})")
-    if not np.all(np.isfinite(x)):
-        raise InputError("x: contains NaN or inf")
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.isfinite(problem.value(x[None])[0]) and np.all(np.isfinite(problem.gradient(x[None])))
+    if not finite:
+        raise InputError(f"x: f or ∇f overflows float64 at this point (max |entry| {np.abs(x).max():.3g}); "
+                         "rescale the instance")
     return x
 
 
@@ -273,6 +278,20 @@ def _higher_order(problem, x, V, H, f0, margin, scale, rng, tmax, budget):
     return None, None
 
 
+#: Iteration cap of each L-BFGS-B run of the sphere search (and its work units per start and radius).
+SPHERE_MAXITER = 200
+
+
+def _check_radii(radii) -> tuple[float, ...]:
+    try:
+        values = tuple(np.atleast_1d(np.asarray(radii, dtype=np.float64)).tolist())
+    except (TypeError, ValueError):
+        raise InputError(f"radii = {radii!r}: expected positive numbers") from None
+    if not values or not all(np.isfinite(v) and v > 0 for v in values):
+        raise InputError(f"radii = {radii!r}: expected one or more finite numbers > 0")
+    return values
+
+
 def _sphere_search(problem, x, f0, margin, rng, starts, radii, V):
     """Multi-start minimization of ``g`` on spheres ``‖y − x‖_F = ρ`` (scipy L-BFGS-B)."""
     import scipy.optimize
@@ -296,7 +315,7 @@ def _sphere_search(problem, x, f0, margin, rng, starts, radii, V):
                 gd = rho / nd * (gy - dh * (dh @ gy))
                 return _value(problem, y), gd
 
-            res = scipy.optimize.minimize(fun, d0, jac=True, method="L-BFGS-B", options={"maxiter": 200})
+            res = scipy.optimize.minimize(fun, d0, jac=True, method="L-BFGS-B", options={"maxiter": SPHERE_MAXITER})
             d = res.x / np.linalg.norm(res.x)
             y = x + rho * unvec(d, n, r)
             fy = _value(problem, y)
@@ -376,6 +395,9 @@ def certify(
     grad_tol = check_float(grad_tol, "grad_tol", 0.0)
     eig_tol = check_float(eig_tol, "eig_tol", 0.0)
     starts = check_int(starts, "starts", 0)
+    radii = _check_radii(radii)
+    check_work(3.0 * starts * len(radii) * SPHERE_MAXITER,
+               f"certify: starts = {starts} (× 3 directions × {len(radii)} radii × {SPHERE_MAXITER} iterations)")
     x = check_point(problem, x)
     g = as_generator(rng)
     n, r = x.shape

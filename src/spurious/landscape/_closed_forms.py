@@ -29,7 +29,7 @@ import numpy as np
 
 from spurious.core._errors import InputError
 from spurious.core._linalg import outer
-from spurious.core._validation import as_factor, as_real_array
+from spurious.core._validation import as_pair, as_real_array
 
 __all__ = [
     "delta_foc_closed",
@@ -47,10 +47,6 @@ __all__ = [
 GLOBAL_RTOL = 1e-12
 
 
-def _pair(x: object, z: object) -> tuple[np.ndarray, np.ndarray]:
-    z = as_factor(z, "z")
-    x = as_factor(x, "x", n=z.shape[0])
-    return x, z
 
 
 def _range_projector(x: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
@@ -104,7 +100,7 @@ def delta_foc_closed(x: object, z: object) -> float:
     >>> round(d, 6), round(5**-0.5, 6)
     (0.447214, 0.447214)
     """
-    x, z = _pair(x, z)
+    x, z = as_pair(x, z)
     ZZ = outer(z)
     E = outer(x) - ZZ
     norm_e = float(np.linalg.norm(E))
@@ -133,7 +129,7 @@ def rho_phi(x: object, z: object) -> tuple[float, float]:
     -----
     zhang2018 eq. (11); the rank-1 thresholds depend on ``(x, z)`` only through ``(ρ, φ)``.
     """
-    x, z = _pair(x, z)
+    x, z = as_pair(x, z)
     if x.shape[1] != 1 or z.shape[1] != 1:
         raise InputError(f"rho_phi: rank 1 only, got x of shape {x.shape} and z of shape {z.shape}")
     x, z = x[:, 0], z[:, 0]
@@ -215,7 +211,7 @@ def orthogonal_construction(x: object, z: object) -> np.ndarray:
     -----
     zhang2018 §4 Experiment 1 ("δ = 1/2 consistently") and Experiment 2's "good" instance.
     """
-    x, z = _pair(x, z)
+    x, z = as_pair(x, z)
     if x.shape[1] != 1 or z.shape[1] != 1:
         raise InputError(f"orthogonal_construction: rank 1 only (x has {x.shape[1]} columns, z {z.shape[1]})")
     zz = float(np.vdot(z, z))

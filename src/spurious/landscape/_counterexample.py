@@ -29,9 +29,9 @@ from spurious.core._instances import Instance
 from spurious.core._linalg import orthogonal_complement, rotation_directions, svec_dim
 from spurious.core._operators import DEFAULT_MAX_BYTES, from_kernel
 from spurious.core._summary import jsonable, short_repr, summary_lines
-from spurious.core._validation import check_bytes
+from spurious.core._validation import as_pair, check_bytes, check_float, pow2_normalizer
 from spurious.landscape._rip import full_rank_delta
-from spurious.landscape._thresholds import _pair, threshold_program
+from spurious.landscape._thresholds import threshold_program
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,12 @@ def counterexample(
     >>> sp.certify(ce.instance.problem(), ce.instance.x).local_min
     True
     """
-    x, z = _pair(x, z)
+    x, z = as_pair(x, z)
+    if pow2_normalizer(x, z) != 1.0:
+        m = max(float(np.abs(x).max()), float(np.abs(z).max()))
+        raise InputError(f"x, z: largest entry {m:.3g}: the instance's f = ‖A(xxᵀ − zzᵀ)‖² would overflow or "
+                         "underflow float64; rescale x and z (δ is scale-free)")
+    check_float(max_bytes, "max_bytes", 0.0, open_low=True)
     n = x.shape[0]
     N = svec_dim(n)
     if factorization not in FACTORIZATIONS:

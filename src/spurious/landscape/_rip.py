@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spurious.core._budget import check_work
 from spurious.core._errors import InputError, VerificationError
 from spurious.core._linalg import smat, svec
-from spurious.core._operators import SensingOperator
+from spurious.core._operators import DEFAULT_MAX_BYTES, SensingOperator
 from spurious.core._rng import RNGLike, as_generator
 from spurious.core._summary import short_repr, summary_lines
 from spurious.core._validation import check_bytes, check_float, check_int
@@ -36,8 +37,6 @@ log = logging.getLogger(__name__)
 
 #: Largest kernel ``H`` (bytes) whose eigenvalues :func:`rip_bounds` computes.
 MAX_KERNEL_BYTES = 2e9
-#: Largest number of random matrices in the sampling estimate.
-MAX_SAMPLES = 10_000_000
 #: Memory used per chunk of the sampling estimate (bytes).
 _CHUNK_BYTES = 64e6
 
@@ -311,9 +310,12 @@ def rip_bounds(
     if not isinstance(operator, SensingOperator):
         raise InputError(f"operator: expected a symmetric SensingOperator, got {type(operator).__name__}")
     rank = check_int(rank, "rank", 1)
-    samples = check_int(samples, "samples", 0, MAX_SAMPLES)
+    samples = check_int(samples, "samples", 0)
     starts = check_int(starts, "starts", 0)
     maxiter = check_int(maxiter, "maxiter", 1)
+    check_work(float(samples) + 2.0 * starts * maxiter,
+               f"rip: samples = {samples} + 2 × starts = {starts} × maxiter = {maxiter}")
+    check_bytes(8.0 * samples, f"the ratios of samples = {samples}", DEFAULT_MAX_BYTES)
     n, N = operator.n, operator.N
     if rank < n and samples == 0 and starts == 0:
         raise InputError(f"rank = {rank} < n = {n}: a lower bound needs samples > 0 or starts > 0")

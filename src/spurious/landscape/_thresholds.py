@@ -84,7 +84,7 @@ from spurious.core._linalg import (
     sym_jacobian,
 )
 from spurious.core._summary import short_repr, summary_lines
-from spurious.core._validation import as_factor, check_bytes, check_float
+from spurious.core._validation import as_pair, check_bytes, check_float, pow2_normalizer
 
 log = logging.getLogger(__name__)
 
@@ -260,10 +260,6 @@ class Thresholds:
         return short_repr(self, ("delta_foc", "delta_soc"))
 
 
-def _pair(x: object, z: object) -> tuple[np.ndarray, np.ndarray]:
-    z = as_factor(z, "z")
-    x = as_factor(x, "x", n=z.shape[0])
-    return x, z
 
 
 def delta_from_eta(eta: float) -> float:
@@ -539,13 +535,18 @@ def threshold_program(
     with ``x`` rank-deficient or ``δ_foc = 1`` (zhang2020 Thm 4, e.g. ``x`` colinear with
     ``z``) gives ``δ_soc = 1`` (``δ_soc ≥ δ_foc``; module notes for rank-deficient ``x``).
     """
-    x, z = _pair(x, z)
+    x, z = as_pair(x, z)
     n, r = x.shape
+    c = pow2_normalizer(x, z)  # exact: entries of any size (1e308) give the δ of ordinary ones
+    x, z = x * c, z * c
     if order not in ORDERS:
         raise InputError(f"order = {order!r}: expected 'first' or 'second'")
     if solver not in SOLVERS:
         raise InputError(f"solver = {solver!r}: expected one of {', '.join(SOLVERS)}")
     margin = check_float(margin, "margin", 0.0)
+    if margin > 0 and not 0.0 < margin * c * c < np.inf:
+        raise InputError(f"margin = {margin}: at the scale of x and z (×{c:.3g}) μ is not representable")
+    margin = margin * c * c
     if order == "first" and margin > 0:
         raise InputError("margin: only meaningful for order='second'")
 
@@ -690,7 +691,7 @@ def fixed_eta_curvature(x: object, z: object, eta: float, *, solver: str = "clar
     data as :func:`threshold_program` (``M(H)`` off the rotation directions, scale normalized
     so that ``‖[x z]‖₂ = 1``, solved in ``span[x z]``).
     """
-    x, z = _pair(x, z)
+    x, z = as_pair(x, z)
     eta = check_float(eta, "eta", 0.0, 1.0)
     if solver not in SOLVERS:
         raise InputError(f"solver = {solver!r}: expected one of {', '.join(SOLVERS)}")
@@ -763,7 +764,9 @@ def thresholds(x: object, z: object, *, solver: str = "clarabel") -> Thresholds:
     """
     from spurious.landscape._closed_forms import delta_foc_closed
 
-    x, z = _pair(x, z)
+    x, z = as_pair(x, z)
+    c = pow2_normalizer(x, z)  # δ is scale-free; an exact power-of-two rescaling keeps 1e308 in range
+    x, z = x * c, z * c
     _, xh, zh = reduce_pair(x, z)  # δ_foc is rotation invariant: evaluate it in span[x z] ...
     pad = max(x.shape[1], z.shape[1]) - xh.shape[0]
     if pad > 0:  # ... embedded in at least max(r, r') dimensions (a factor needs r ≤ n)

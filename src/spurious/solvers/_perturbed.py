@@ -211,7 +211,7 @@ def perturbed_gd(
     stop = check_stop(stop)
     r_pert = check_float(perturb_radius, "perturb_radius", 0.0)
     g_thres = check_float(grad_threshold, "grad_threshold", 0.0)
-    t_thres = check_int(perturb_interval, "perturb_interval", 0)
+    t_thres = check_int(perturb_interval, "perturb_interval", 1)
     f_thres = None if f_threshold is None else check_float(f_threshold, "f_threshold", 0.0, open_low=True)
     if local_region is not None and not callable(local_region):
         raise InputError("local_region: must be a callable criterion (see perturbed.local_region) or None")

@@ -135,7 +135,7 @@ def prefix_gd(
     if B and (truth.min() < 0 or truth.max() >= b.shape[0]):
         raise InputError(f"truth: indices must lie in [0, {b.shape[0]})")
     steps = check_int(steps, "steps", 0)
-    check_work(float(B) * (steps + 1) * M, f"prefix GD: {B:,} runs × {steps:,} steps × {M:,} measurements")
+    check_work(float(B) * (steps + 1) * M, f"prefix GD: {B} runs × steps = {steps} × {M} measurements")
 
     i, j, w = _triu(n)
     pos = _tables(n)[2]

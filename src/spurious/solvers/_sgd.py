@@ -364,13 +364,15 @@ def sgd(
     else:
         x = as_batch(problem, x0, trials)
         T = x.shape[0]
-    check_work(float(T) * steps, f"sgd: {T:,} trials × {steps:,} steps")
+    check_work(float(T) * steps, f"sgd: trials = {T} × steps = {steps}")
     if backend == "auto":
         backend = "numba"
     if backend != "torch" and dtype != "float64":
         raise InputError(f"dtype = {dtype!r}: only the torch backend runs in float32")
-    if backend != "torch" and device not in (None, "cpu"):
-        raise InputError(f"device = {device!r}: only the torch backend runs on a device")
+    if backend != "torch" and device is not None:
+        raise InputError(f"device = {device!r}: only the torch backend takes a device (backend = {backend!r})")
+    if device is not None and (not isinstance(device, str) or not device.strip()):
+        raise InputError(f"device = {device!r}: expected a torch device name such as 'cpu' or 'cuda:0'")
 
     idx = _trial_indices(T, first_trial)
     if x0 is None:
@@ -557,7 +559,7 @@ def sgd_failure_rate(
     source = problem
     problem, _ = as_problem(problem)
     steps = check_int(kwargs.get("steps", 0), "steps", 0)
-    check_work(float(T) * steps, f"sgd: {T:,} trials × {steps:,} steps")
+    check_work(float(T) * steps, f"sgd: trials = {T} × steps = {steps}")
     fails = div = 0
     counts = dict.fromkeys(OUTCOME_KEYS, 0)
     dists = []

@@ -31,7 +31,7 @@ from spurious.core._budget import check_work
 from spurious.core._errors import InputError
 from spurious.core._operators import DEFAULT_MAX_BYTES
 from spurious.core._rng import trial_stream
-from spurious.core._validation import check_bytes, check_float, check_int
+from spurious.core._validation import check_bytes, check_finite, check_float, check_int
 from spurious.solvers._result import LocalSearchResult, Trajectory, classify_outcomes, status_codes
 
 #: ``step(k, idx, x, g, f) -> x_new``: one update of the active trials ``idx`` (global trial
@@ -138,8 +138,7 @@ def as_batch(problem, x0, trials: int | None = None) -> np.ndarray:
         raise InputError("x0: empty batch (T = 0)")
     if trials is not None and x.shape[0] != trials:
         raise InputError(f"trials = {trials}: x0 holds {x.shape[0]} trials")
-    if not np.all(np.isfinite(x)):
-        raise InputError("x0: contains NaN or inf")
+    check_finite(x, "x0")
     return x
 
 
@@ -250,7 +249,7 @@ def iterate(
     LocalSearchResult
     """
     T = x.shape[0]
-    check_work(float(T) * (steps + 1), f"{method}: {T:,} trials × {steps:,} steps")
+    check_work(float(T) * (steps + 1), f"{method}: trials = {T} × steps = {steps}")
     status = status_codes(np.zeros(T, dtype=bool), np.zeros(T, dtype=bool))
     nit = np.zeros(T, dtype=np.int64)
     fun = np.full(T, np.nan)

@@ -109,6 +109,11 @@ class Experiment:
         Compares the concatenated results with the paper and writes ``figures_dir/*.png``.
     manifest : callable ``(params) -> dict``, optional
         Extra JSON-able manifest fields (gradient convention, factorization of H, kernel...).
+    work : callable ``(params) -> (float, str)``, optional
+        The run's work in units of :mod:`spurious.core._budget` (SGD trial-steps; a convex
+        program counts :data:`~spurious.core._budget.CONVEX_PROGRAM_UNITS`) and a text naming the
+        parameters it comes from. The runner refuses a run above the budget before planning its
+        chunks, so ``--set trials=10**12`` is a one-line refusal, not a hang.
     """
 
     name: str
@@ -119,6 +124,7 @@ class Experiment:
     run_chunk: Callable[[dict, Any, int], pd.DataFrame]
     summarize: Callable[[dict, pd.DataFrame, Path], list[Verdict]]
     manifest: Callable[[dict], dict] | None = None
+    work: Callable[[dict], tuple[float, str]] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from spurious.core._atomic import atomic_write
-from spurious.core._errors import InputError, SolverError
+from spurious.core._budget import check_work
+from spurious.core._errors import InputError, SolverError, SpuriousError, TooLargeError
 from spurious.core._summary import summary_lines
 from spurious.studies._execution import ChunkOutcome, check_scheduler, default_workers, execute
 from spurious.studies._registry import Experiment, Verdict, describe, get_experiment
@@ -440,15 +441,26 @@ def reproduce(
         raise InputError(f"seed = {seed!r}: expected a non-negative integer")
     params = _jsonable(exp.params(bool(quick)), f"{exp.name}: parameters")
     overrides = _jsonable(dict(overrides or {}), "overrides")
-    if overrides:
-        params = apply_overrides(params, overrides, exp.name)
+    if not overrides:
+        return _reproduce(exp, params, {}, quick, out, seed, workers, scheduler, resume, progress)
+    params = apply_overrides(params, overrides, exp.name)
     try:
-        chunks = _jsonable(list(exp.chunks(params)), f"{exp.name}: chunk keys")
-    except Exception as exc:  # the experiment's own check of overridden values
-        if not overrides or isinstance(exc, InputError):
+        return _reproduce(exp, params, overrides, quick, out, seed, workers, scheduler, resume, progress)
+    except (OSError, SpuriousError) as exc:
+        if isinstance(exc, OSError) or not isinstance(exc, InputError | TooLargeError):
             raise
-        raise InputError(f"{exp.name}: --set {_overrides_text(overrides)}: the experiment cannot use these "
+        msg = str(exc).removeprefix(f"{exp.name}: ")
+        raise type(exc)(f"{exp.name} with --set {_overrides_text(overrides)}: {msg}") from None
+    except Exception as exc:  # the experiment's own code refused the overridden values
+        raise InputError(f"{exp.name} with --set {_overrides_text(overrides)}: the experiment cannot use these "
                          f"values ({type(exc).__name__}: {exc})") from None
+
+
+def _reproduce(exp, params, overrides, quick, out, seed, workers, scheduler, resume, progress) -> RunResult:
+    if exp.work is not None:
+        units, what = exp.work(params)
+        check_work(units, f"{exp.name}: {what}")
+    chunks = _jsonable(list(exp.chunks(params)), f"{exp.name}: chunk keys")
     if not chunks:
         raise InputError(f"{exp.name}: the parameters give no chunks")
     if len({json.dumps(c, sort_keys=True) for c in chunks}) != len(chunks):

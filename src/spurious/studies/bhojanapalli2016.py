@@ -151,6 +151,21 @@ def phase_params(quick: bool) -> dict:
             "dtype": "float32", "block": 100, "check_ranks": [2, 7], "check_max_m": 1200}
 
 
+def phase_work(params: dict) -> tuple[float, str]:
+    """GD runs × steps over the (trial, init, r, m) grid."""
+    t, s = params["trials"], params["steps"]
+    runs = float(t) * len(params["inits"]) * len(params["ranks"]) * len(params["ms"])
+    return runs * s, f"trials = {t} × {len(params['inits'])} inits × {len(params['ranks'])} ranks × {len(params['ms'])} ms × steps = {s}"
+
+
+def noise_work(params: dict) -> tuple[float, str]:
+    """GD runs × steps over the (trial, r, m, σ_w) grid and the test cell."""
+    t, s = params["trials"], params["steps"]
+    runs = float(t) * len(params["ranks"]) * len(params["ms"]) * len(params["sigmas"])
+    runs += float(params["test_trials"]) * len(params["test_ranks"]) * len(params["sigmas"])
+    return runs * s, f"trials = {t} × {len(params['ranks'])} ranks × {len(params['ms'])} ms × {len(params['sigmas'])} sigmas × steps = {s}"
+
+
 def phase_chunks(params: dict) -> list[str]:
     return [f"trial-{t}" for t in range(params["trials"])] + ["check"]
 
@@ -511,7 +526,7 @@ EXPERIMENTS = (
         description="Fig. 1: GD success probability over (m, r), random vs SVD init (n = 100); 50 % point vs 2nr",
         citation=CITATION + ", Fig. 1",
         params=phase_params, chunks=phase_chunks, run_chunk=phase_chunk, summarize=phase_summary,
-        manifest=_phase_manifest,
+        manifest=_phase_manifest, work=phase_work,
     ),
     Experiment(
         name="bhojanapalli2016-noise",
@@ -519,5 +534,6 @@ EXPERIMENTS = (
                     "against 20·√(log n / m)·σ_w",
         citation=CITATION + ", Theorem 3.1",
         params=noise_params, chunks=noise_chunks, run_chunk=noise_chunk, summarize=noise_summary,
+        work=noise_work,
     ),
 )

@@ -89,6 +89,18 @@ def example3_params(quick: bool) -> dict:
             "path_candidates": 64, "path_points": 120}
 
 
+def example3_work(params: dict) -> tuple[float, str]:
+    """SGD trial-steps: the trials, the path candidates and the replayed path points."""
+    t, s = params["trials"], params["steps"]
+    return (t + params["path_candidates"] + params["path_points"]) * float(s), f"trials = {t} × steps = {s}"
+
+
+def escape_work(params: dict) -> tuple[float, str]:
+    """SGD trial-steps: every trial at every step count, and the check trials at the longest."""
+    t, s = params["trials"], params["steps"]
+    return float(t) * sum(s) + float(params["check_trials"]) * max(s), f"trials = {t} × steps = {s}"
+
+
 def example3_chunks(params: dict) -> list:
     return ["paths", *range(-(-params["trials"] // params["block"]))]  # the last block may be shorter
 
@@ -348,8 +360,9 @@ def _escape_figure(params: dict, rates: dict, figures_dir: Path) -> None:
 EXPERIMENTS = (
     Experiment("zhang2018-example3",
                "Fig. 1: SGD on Example 3, failure rate 12.1 %, final-error histogram and two trajectories",
-               CITATION, example3_params, example3_chunks, example3_chunk, example3_summary, _manifest),
+               CITATION, example3_params, example3_chunks, example3_chunk, example3_summary, _manifest,
+               example3_work),
     Experiment("zhang2018-example3-escape",
                "beyond the paper: Example 3's failure rate vs number of SGD steps (10³ … 10⁶): finite-time effect?",
-               CITATION, escape_params, escape_chunks, escape_chunk, escape_summary, _manifest),
+               CITATION, escape_params, escape_chunks, escape_chunk, escape_summary, _manifest, escape_work),
 )

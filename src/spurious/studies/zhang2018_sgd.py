@@ -364,6 +364,12 @@ def good_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list[Verd
     ]
 
 
+def work(params: dict) -> tuple[float, str]:
+    """SGD trial-steps: every γ × trial × step."""
+    g, t, s = len(params["gammas"]), params["trials"], params["steps"]
+    return float(g) * t * s, f"{g} gammas × trials = {t} × steps = {s}"
+
+
 EXPERIMENTS = (
     Experiment(
         name="zhang2018-sgd-bad",
@@ -371,6 +377,7 @@ EXPERIMENTS = (
                     "δ ≈ 0.97): error bands vs γ",
         citation=CITATION + ", §5 Experiment 2, Fig. 2",
         params=bad_params, chunks=chunks, run_chunk=run_chunk, summarize=bad_summary, manifest=manifest,
+        work=work,
     ),
     Experiment(
         name="zhang2018-sgd-good",
@@ -378,5 +385,6 @@ EXPERIMENTS = (
                     "δ = 1/2): error bands vs γ, failure rate at γ = 1",
         citation=CITATION + ", §5 Experiment 2, Fig. 3",
         params=good_params, chunks=chunks, run_chunk=run_chunk, summarize=good_summary, manifest=manifest,
+        work=work,
     ),
 )

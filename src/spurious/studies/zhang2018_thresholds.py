@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from spurious.core._budget import CONVEX_PROGRAM_UNITS
 from spurious.core._errors import NoInstanceError, SolverError
 from spurious.core._rng import trial_stream
 from spurious.landscape._certify import certify
@@ -66,6 +67,13 @@ def min_delta_params(quick: bool) -> dict:
     return {"ns": list(range(1, 11)), "ranks": [1, 2], "trials": 20 if quick else 1000,
             "construction_trials": 100 if quick else 1000, "construction_chunks": 2 if quick else 10,
             "construction_ns": list(range(2, 11)), "solver": "clarabel"}
+
+
+def min_delta_work(params: dict) -> tuple[float, str]:
+    """Convex programs: one per random (x, z) per (n, r) cell and per construction trial."""
+    t, c = params["trials"], params["construction_trials"]
+    programs = float(t) * len(params["ns"]) * len(params["ranks"]) + float(c) * len(params["construction_ns"])
+    return programs * CONVEX_PROGRAM_UNITS, f"trials = {t}, construction_trials = {c} (convex programs)"
 
 
 def min_delta_chunks(params: dict) -> list:
@@ -481,7 +489,7 @@ EXPERIMENTS = (
                     "orthogonal construction attains 1/2",
         citation=CITATION + ", §4 Experiment 1",
         params=min_delta_params, chunks=min_delta_chunks, run_chunk=min_delta_chunk, summarize=min_delta_summary,
-        manifest=_manifest,
+        manifest=_manifest, work=min_delta_work,
     ),
     Experiment(
         name="zhang2018-closed-forms",
