@@ -44,8 +44,10 @@ def main() -> None:
     T = args.trials
     print(f"{machine()}; load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print()
-    print("| steps | plain: trial-steps/s | flush θ = 1e-90: trial-steps/s | speed-up | subnormal entries "
-          "of the plain x | same success | max \\|Δ error\\| | failure rate |")
+    print(
+        "| steps | plain: trial-steps/s | flush θ = 1e-90: trial-steps/s | speed-up | subnormal entries "
+        "of the plain x | same success | max \\|Δ error\\| | failure rate |"
+    )
     print("| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
     for steps in (1_000, 10_000, 100_000) + (() if args.quick else (1_000_000,)):
         plain, tp = timed(p, T, steps, 0.0)
@@ -54,8 +56,11 @@ def main() -> None:
         same = bool(np.array_equal(plain.success, flush.success))
         gap = float(np.max(np.abs(plain.distance - flush.distance)))
         fail = 1.0 - float(np.mean(flush.success))
-        print(f"| {steps:,} | {T * steps / tp:.3g} | {T * steps / tf:.3g} | {tp / tf:.2f}× | {sub:,} of "
-              f"{plain.x.size:,} | {same} | {gap:.1e} | {100 * fail:.2f} % |", flush=True)
+        print(
+            f"| {steps:,} | {T * steps / tp:.3g} | {T * steps / tf:.3g} | {tp / tf:.2f}× | {sub:,} of "
+            f"{plain.x.size:,} | {same} | {gap:.1e} | {100 * fail:.2f} % |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

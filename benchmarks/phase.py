@@ -111,15 +111,25 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     params = B.phase_params(quick=False)
-    out: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                 "load_before": os.getloadavg()[0], "workers": args.workers}
+    out: dict = {
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_before": os.getloadavg()[0],
+        "workers": args.workers,
+    }
 
     _emit("setup", out)
     df, wall, cpu = run_grid(params, list(range(params["trials"])), args.workers, args.seed)
     prob = df.groupby(["init", "r", "m"], as_index=False).success.mean()
-    grid = {"wall_s": wall, "cpu_s": cpu, "runs": len(df), "gd_iterations": int(df.nit.sum()),
-            "m50": {init: B._m50(prob[prob.init == init]) for init in params["inits"]},
-            "success_rate": df.groupby("init").success.mean().to_dict(), "load_after": os.getloadavg()[0]}
+    grid = {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "runs": len(df),
+        "gd_iterations": int(df.nit.sum()),
+        "m50": {init: B._m50(prob[prob.init == init]) for init in params["inits"]},
+        "success_rate": df.groupby("init").success.mean().to_dict(),
+        "load_after": os.getloadavg()[0],
+    }
     out["full_grid"] = grid
     _emit("full_grid", grid)
 
@@ -134,9 +144,16 @@ def main() -> None:
         d2, t2, c2 = run_grid(params, trials, 2, args.seed)
         key = ["trial", "m", "r", "init"]
         same = d1.sort_values(key).reset_index(drop=True).equals(d2.sort_values(key).reset_index(drop=True))
-        out["scaling"] = {"trials": len(trials), "one_worker_s": t1, "two_workers_s": t2, "speedup": t1 / t2,
-                          "cpu_one_s": c1, "cpu_two_s": c2, "identical_results": bool(same),
-                          "load_after": os.getloadavg()[0]}
+        out["scaling"] = {
+            "trials": len(trials),
+            "one_worker_s": t1,
+            "two_workers_s": t2,
+            "speedup": t1 / t2,
+            "cpu_one_s": c1,
+            "cpu_two_s": c2,
+            "identical_results": bool(same),
+            "load_after": os.getloadavg()[0],
+        }
         _emit("scaling", out["scaling"])
     print(json.dumps(out, indent=2, default=float))
 

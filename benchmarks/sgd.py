@@ -218,7 +218,8 @@ def render(e3: dict, g: dict, quick: bool) -> str:
         "",
         f"### (1) zhang2018 Example 3: {e3['T']:,} trials × {e3['S']:,} steps (lr 1e-3, momentum 0.9, grad term)",
         "",
-        f"Failure rate of this run (seed 0): {100 * e3['failure_rate']:.2f} % [{100 * e3['ci'][0]:.2f}, {100 * e3['ci'][1]:.2f}] % (±3σ Wilson); "
+        f"Failure rate of this run (seed 0): {100 * e3['failure_rate']:.2f} % [{100 * e3['ci'][0]:.2f}, "
+        f"{100 * e3['ci'][1]:.2f}] % (±3σ Wilson); "
         "paper: 12.1 % (87,947 of 100,000 succeeded).",
         "",
         "| engine | trial-steps/s | our kernel (1 thread) is | target |",

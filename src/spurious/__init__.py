@@ -38,7 +38,12 @@ def _export(module: str, *names: str) -> None:
 
 _export(
     "spurious.core._errors",
-    "SpuriousError", "InputError", "InstanceFileError", "TooLargeError", "NoInstanceError", "SolverError",
+    "SpuriousError",
+    "InputError",
+    "InstanceFileError",
+    "TooLargeError",
+    "NoInstanceError",
+    "SolverError",
     "VerificationError",
 )
 _export("spurious.core._instances", "Instance", "load_instance", "save_instance")

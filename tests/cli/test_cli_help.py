@@ -25,8 +25,9 @@ def test_help_has_a_description_and_examples(capsys):
     assert "``" not in out and ":func:" not in out  # no reStructuredText markup
 
 
-EXAMPLES = sorted({c[2] for c in COMMANDS.values()} | {ln.strip() for ln in EPILOG.splitlines()
-                                                       if ln.strip().startswith("spurious ")})
+EXAMPLES = sorted(
+    {c[2] for c in COMMANDS.values()} | {ln.strip() for ln in EPILOG.splitlines() if ln.strip().startswith("spurious ")}
+)
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

@@ -21,8 +21,21 @@ def _json(capsys, argv):
 
 def test_json_keys_and_values_match_the_library(capsys):
     res = _json(capsys, ["--example", "zhang2018-example3", *BASE])
-    for key in ("trials", "failures", "failure_rate", "ci", "ci_method", "outcomes", "grad", "seed", "lr", "momentum",
-                "steps", "init", "tol"):
+    for key in (
+        "trials",
+        "failures",
+        "failure_rate",
+        "ci",
+        "ci_method",
+        "outcomes",
+        "grad",
+        "seed",
+        "lr",
+        "momentum",
+        "steps",
+        "init",
+        "tol",
+    ):
         assert key in res
     direct = sgd("zhang2018-example3", trials=300, steps=1000, lr=1e-3, momentum=0.9, seed=4)
     rate = direct.failure_rate()
@@ -36,16 +49,68 @@ def test_json_keys_and_values_match_the_library(capsys):
 
 
 def test_interval_is_honest_at_zero_and_all_failures(capsys):
-    none = _json(capsys, ["--example", "zhang2018-example3", "--trials", "50", "--steps", "10", "--lr", "1e-3", "--momentum", "0", "--seed", "0",
-                          "--tol", "1e9"])
+    none = _json(
+        capsys,
+        [
+            "--example",
+            "zhang2018-example3",
+            "--trials",
+            "50",
+            "--steps",
+            "10",
+            "--lr",
+            "1e-3",
+            "--momentum",
+            "0",
+            "--seed",
+            "0",
+            "--tol",
+            "1e9",
+        ],
+    )
     assert none["failures"] == 0 and none["ci"][0] == 0.0 and none["ci"][1] > 0.05
-    every = _json(capsys, ["--example", "zhang2018-example3", "--trials", "50", "--steps", "10", "--lr", "1e-3", "--momentum", "0", "--seed", "0"])
+    every = _json(
+        capsys,
+        [
+            "--example",
+            "zhang2018-example3",
+            "--trials",
+            "50",
+            "--steps",
+            "10",
+            "--lr",
+            "1e-3",
+            "--momentum",
+            "0",
+            "--seed",
+            "0",
+        ],
+    )
     assert every["failures"] == 50 and every["ci"][1] == 1.0 and every["ci"][0] < 0.95
     assert every["dominant_failure"] == "moving"
 
 
 def test_text_names_the_dominant_outcome_and_suggests_more_steps(capsys):
-    assert main(["sgd", "--example", "zhang2018-example3", "--trials", "50", "--steps", "10", "--lr", "1e-3", "--momentum", "0", "--seed", "0"]) == 0
+    assert (
+        main(
+            [
+                "sgd",
+                "--example",
+                "zhang2018-example3",
+                "--trials",
+                "50",
+                "--steps",
+                "10",
+                "--lr",
+                "1e-3",
+                "--momentum",
+                "0",
+                "--seed",
+                "0",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "most failures still moving (" in out and "more --steps" in out
 

@@ -20,7 +20,10 @@ def test_format_value_and_lines():
     text = summary_lines("Title", [("a", 1.0), ("longer label", "x"), ("skipped", ...)])
     assert text.splitlines() == ["Title", "  a             1", "  longer label  x"]
     assert json.loads(json.dumps(jsonable({"a": np.arange(2), "b": np.bool_(True), "c": (np.float32(0.5),)}))) == {
-        "a": [0, 1], "b": True, "c": [0.5]}
+        "a": [0, 1],
+        "b": True,
+        "c": [0.5],
+    }
 
     class P:
         a, b = 1.5, None

@@ -154,8 +154,14 @@ def test_embedded_example3_is_a_rank_r_counterexample_at_one_half(r):
 
 @pytest.mark.parametrize(
     ("kw", "name"),
-    [({"delta": 1.5}, "delta"), ({"delta": "x"}, "delta"), ({"r": 0}, "r"), ({"r": True}, "r"),
-     ({"r": 1.5}, "r"), ({"rip_rank": 0}, "rip_rank")],
+    [
+        ({"delta": 1.5}, "delta"),
+        ({"delta": "x"}, "delta"),
+        ({"r": 0}, "r"),
+        ({"r": True}, "r"),
+        ({"r": 1.5}, "r"),
+        ({"rip_rank": 0}, "rip_rank"),
+    ],
 )
 def test_guarantees_refuse_bad_scalars(kw, name):
     args = {"delta": 0.3, "r": 1, **kw}
@@ -166,8 +172,9 @@ def test_guarantees_refuse_bad_scalars(kw, name):
 def test_theorem_constants_are_the_table_thresholds():
     from spurious.landscape import _guarantees as G
 
-    thr = {g.theorem: g.threshold for g in guarantees(0.0, 1)} | {g.theorem: g.threshold
-                                                                   for g in guarantees(0.0, 1, symmetric=False)}
+    thr = {g.theorem: g.threshold for g in guarantees(0.0, 1)} | {
+        g.theorem: g.threshold for g in guarantees(0.0, 1, symmetric=False)
+    }
     assert thr["bhojanapalli2016 Thm 4.1"] == G.DELTA_NO_SPURIOUS == 0.2
     assert thr["bhojanapalli2016 Thm 3.2"] == G.DELTA_NOISY == 0.1
     assert thr["Zhang, Sojoudi, Lavaei 2019 (rank 1)"] == G.DELTA_STAR == 0.5

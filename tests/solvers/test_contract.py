@@ -223,7 +223,9 @@ def test_protocol_accepts_an_example_an_instance_or_a_problem(name):
     solver, kw = SOLVERS[name]
     kw = {**kw, "lr": 1e-3, "steps": 20}
     ex = sp.get_example("zhang2018-example3")
-    runs = [solver(src, trials=3, seed=2, **kw) for src in ("zhang2018-example3", ex, ex.instance, ex.instance.problem())]
+    runs = [
+        solver(src, trials=3, seed=2, **kw) for src in ("zhang2018-example3", ex, ex.instance, ex.instance.problem())
+    ]
     for r in runs[1:]:
         np.testing.assert_array_equal(r.x, runs[0].x)
 

@@ -105,7 +105,8 @@ def test_fig1b_asymmetric_converges():
     region = local_region(p, 0.32)
     assert region.theorem == "bi2021 Thm 3"
     res = perturbed_gd(
-        p, x0=init.gaussian(18, 5, 10, seed=1), lr=0.03, steps=5000, seed=5, local_region=region, stop=Stop(dist=1e-8))
+        p, x0=init.gaussian(18, 5, 10, seed=1), lr=0.03, steps=5000, seed=5, local_region=region, stop=Stop(dist=1e-8)
+    )
     assert np.all(res.distance <= 1e-8)  # ‖UVᵀ − M*‖_F, measured 620 … 776 iterations
     assert np.all(region.distance(res.x) < 1e-7)  # and balanced: ‖XXᵀ − M̃*‖_F
     assert np.all((res.options["region_iteration"] > 0) & (res.options["region_iteration"] < res.nit))
@@ -136,7 +137,9 @@ def test_escapes_the_saddle_at_zero_where_gd_is_stuck(small):
     x0 = np.zeros((3, 6, 2))  # ∇f(0) = 0: a strict saddle
     stuck = gd(small, x0=x0, steps=2000, lr=0.01)
     np.testing.assert_array_equal(stuck.x, 0.0)
-    res = perturbed_gd(small, x0=x0, lr=0.01, steps=5000, seed=1, local_region=local_region(small, 0.3), stop=Stop(dist=1e-8))
+    res = perturbed_gd(
+        small, x0=x0, lr=0.01, steps=5000, seed=1, local_region=local_region(small, 0.3), stop=Stop(dist=1e-8)
+    )
     assert np.all(res.distance <= 1e-8)
     assert np.all(res.options["perturbations"] >= 1)
     assert np.all(res.options["region_iteration"] > 0)

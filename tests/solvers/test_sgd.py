@@ -184,8 +184,7 @@ def test_flush_to_zero_leaves_no_entry_below_the_threshold(seed, log_theta, wide
     theta = 10.0**log_theta
     old, sgd_module.WIDE_KERNEL_N = sgd_module.WIDE_KERNEL_N, wide_n
     try:
-        res = sgd(problem, trials=20, steps=50, lr=1e-3, momentum=0.5, seed=seed, init_scale=0.1,
-                  flush_below=theta)
+        res = sgd(problem, trials=20, steps=50, lr=1e-3, momentum=0.5, seed=seed, init_scale=0.1, flush_below=theta)
     finally:
         sgd_module.WIDE_KERNEL_N = old
     x = res.x[~res.diverged]

@@ -67,8 +67,9 @@ def test_prefix_gd_tolerances_and_float32():
         rel = stop.distance[k] / np.linalg.norm(stars[truth[k]])
         f_rel = stop.fun[k] * m[k] / (b[truth[k], : m[k]] @ b[truth[k], : m[k]])
         assert rel <= 1e-3 or f_rel <= 1e-12
-        again = prefix_gd(op.matrix, b, stars, x0[k : k + 1], m[k : k + 1], truth[k : k + 1], lr[k : k + 1],
-                          steps=int(stop.nit[k]))
+        again = prefix_gd(
+            op.matrix, b, stars, x0[k : k + 1], m[k : k + 1], truth[k : k + 1], lr[k : k + 1], steps=int(stop.nit[k])
+        )
         np.testing.assert_allclose(again.x[0], stop.x[k], rtol=0, atol=1e-12)
     assert np.all(stop.nit <= full.nit)
     f32 = prefix_gd(op.matrix.astype(np.float32), b, stars, x0, m, truth, lr, steps=200)
@@ -99,8 +100,9 @@ def test_phase_chunk_is_deterministic_and_independent_of_other_chunks():
 
 def _verdicts(name: str, figures_dir):
     params = getattr(B, f"{name}_params")(True)
-    df = pd.concat([getattr(B, f"{name}_chunk")(params, c, 0) for c in getattr(B, f"{name}_chunks")(params)],
-                   ignore_index=True)
+    df = pd.concat(
+        [getattr(B, f"{name}_chunk")(params, c, 0) for c in getattr(B, f"{name}_chunks")(params)], ignore_index=True
+    )
     return df, getattr(B, f"{name}_summary")(params, df, figures_dir)
 
 

@@ -50,12 +50,37 @@ def cluster(tmp_path, request):
     env["PYTHONPATH"] = os.pathsep.join([str(HERE), str(SRC), env.get("PYTHONPATH", "")])
     addr = f"tcp://127.0.0.1:{_free_port()}"
     logs = [open(tmp_path / f"{n}.log", "w") for n in ("scheduler", "worker")]
-    procs = [subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", addr.rsplit(":", 1)[1],
-                               "--no-dashboard"], env=env, stdout=logs[0], stderr=subprocess.STDOUT, cwd=tmp_path)]
+    procs = [
+        subprocess.Popen(
+            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", addr.rsplit(":", 1)[1], "--no-dashboard"],
+            env=env,
+            stdout=logs[0],
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    ]
     try:
-        procs.append(subprocess.Popen([str(DASK), "worker", addr, "--host", "127.0.0.1", "--nthreads", "1",
-                                       "--nworkers", "1", "--no-dashboard", "--no-nanny"],
-                                      env=env, stdout=logs[1], stderr=subprocess.STDOUT, cwd=tmp_path))
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(DASK),
+                    "worker",
+                    addr,
+                    "--host",
+                    "127.0.0.1",
+                    "--nthreads",
+                    "1",
+                    "--nworkers",
+                    "1",
+                    "--no-dashboard",
+                    "--no-nanny",
+                ],
+                env=env,
+                stdout=logs[1],
+                stderr=subprocess.STDOUT,
+                cwd=tmp_path,
+            )
+        )
         with Client(addr, timeout=60) as client:
             client.wait_for_workers(1, timeout=90)
         yield SimpleNamespace(addr=addr, worker=procs[1])
@@ -75,8 +100,9 @@ def test_scheduler_run_equals_local(cluster, tmp_path, monkeypatch, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["name"] == "toy" and result["out"] == str(out) and len(result["verdicts"]) == 2
     local = runner.reproduce("toy", out=tmp_path / "local", quick=True, seed=5, workers=1)
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), pd.read_parquet(local.results),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "results.parquet"), pd.read_parquet(local.results), check_exact=True
+    )
     m = json.loads((out / "manifest.json").read_text())
     assert m["sessions"][-1]["scheduler"] == cluster.addr and m["status"] == "complete"
     assert len({v["pid"] for v in m["chunk_runs"].values()}) == 1  # all ran on the worker, not here

@@ -25,7 +25,13 @@ def test_registered_with_conventions():
     exp = registry.get_experiment("zhang2018-example3")
     full = exp.params(False)
     assert (full["trials"], full["steps"], full["lr"], full["momentum"], full["grad"], full["tol"]) == (
-        100_000, 1_000, 1e-3, 0.9, "term", 1e-2)
+        100_000,
+        1_000,
+        1e-3,
+        0.9,
+        "term",
+        1e-2,
+    )
     assert exp.chunks(full) == ["paths", *range(10)]
     assert exp.manifest(full)["grad"] == "term" and "factorization" in exp.manifest(full)
     esc = registry.get_experiment("zhang2018-example3-escape")

@@ -69,8 +69,10 @@ def test_verdict_values():
 def test_import_spurious_stays_light():
     import subprocess
 
-    code = ("import sys, spurious, spurious.studies; "
-            "print(any(m in sys.modules for m in ('pandas', 'matplotlib', 'dask', 'tqdm')))")
+    code = (
+        "import sys, spurious, spurious.studies; "
+        "print(any(m in sys.modules for m in ('pandas', 'matplotlib', 'dask', 'tqdm')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

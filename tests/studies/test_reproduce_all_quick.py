@@ -23,7 +23,10 @@ def quick_runs(tmp_path_factory):
     env = dict(os.environ, OMP_NUM_THREADS="1")
     proc = subprocess.run(
         [sys.executable, "-m", "spurious.cli", "reproduce", "all", "--quick", "--out", str(out), "--json"],
-        capture_output=True, text=True, env=env, timeout=900,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return out, json.loads(proc.stdout)

@@ -37,9 +37,17 @@ def _driver():
         pytest.skip(f"no {', '.join(missing)}")
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1366,900"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1366,900",
+    ):
         opts.add_argument(flag)
     return webdriver.Chrome(options=opts, service=Service(executable_path=DRIVER))
 
@@ -53,7 +61,8 @@ def _check_page(driver, page: Path) -> list[str]:
     driver.get(page.as_uri())
     driver.execute_script("return Promise.all([...document.images].map(i => i.decode().catch(() => null)))")
     broken = driver.execute_script(
-        "return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        "return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+    )
     assert broken == [], f"{page}: images that did not load: {broken}"
     assert driver.execute_script("return document.images.length") > 0
     hrefs = driver.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)")
@@ -72,8 +81,9 @@ def test_index_of_a_quick_run_in_chromium(tmp_path, monkeypatch):
     monkeypatch.setenv(registry.PLUGIN_ENV, "toy_experiment")
     driver = _driver()
     try:
-        results, index = runner.run_all(out=tmp_path / "runs", names=["toy", "zhang2018-example3"], quick=True,
-                                        workers=1)
+        results, index = runner.run_all(
+            out=tmp_path / "runs", names=["toy", "zhang2018-example3"], quick=True, workers=1
+        )
         hrefs = _check_page(driver, index)
         for r in results:
             assert any(h.endswith(f"{r.name}/index.html") for h in hrefs)

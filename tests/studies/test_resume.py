@@ -37,10 +37,24 @@ def _env(**extra) -> dict:
 
 def _start_toy_run(out: Path, workers: int, *extra: str) -> subprocess.Popen:
     """Start ``spurious reproduce toy`` in its own process group; return once ≥ 2 chunks are on disk."""
-    cmd = [sys.executable, "-c", "import sys; from spurious.cli import main; sys.exit(main(sys.argv[1:]))",
-           "reproduce", "toy", "--quick", "--seed", "7", "--workers", str(workers), "--out", str(out), *extra]
-    proc = subprocess.Popen(cmd, env=_env(TOY_SLEEP="0.15"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from spurious.cli import main; sys.exit(main(sys.argv[1:]))",
+        "reproduce",
+        "toy",
+        "--quick",
+        "--seed",
+        "7",
+        "--workers",
+        str(workers),
+        "--out",
+        str(out),
+        *extra,
+    ]
+    proc = subprocess.Popen(
+        cmd, env=_env(TOY_SLEEP="0.15"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         if len(list((out / "chunks").glob("chunk-*.parquet"))) >= 2:

@@ -138,8 +138,14 @@ def test_pool_workers_are_single_threaded(toy):
 
     before = {k: os.environ.get(k) for k in THREAD_ENV}
     got = []
-    execute([(i, i) for i in range(4)], run_chunk=toy_experiment.thread_env_chunk, params={}, seed=0,
-            on_done=got.append, workers=2)
+    execute(
+        [(i, i) for i in range(4)],
+        run_chunk=toy_experiment.thread_env_chunk,
+        params={},
+        seed=0,
+        on_done=got.append,
+        workers=2,
+    )
     assert sorted(o.index for o in got) == [0, 1, 2, 3]
     for o in got:
         row = o.frame.iloc[0]
@@ -252,8 +258,12 @@ def test_apply_overrides_kinds_and_nesting():
             runner.apply_overrides(params, bad)
     with pytest.raises(InputError, match="panel has no parameter 'stps'; known: steps"):
         runner.apply_overrides(params, {"panel.stps": 1})
-    assert runner.parse_overrides(["a=1", "b=[1, 2]", "c=scs", "d=1e-3"]) == {"a": 1, "b": [1, 2], "c": "scs",
-                                                                              "d": 1e-3}
+    assert runner.parse_overrides(["a=1", "b=[1, 2]", "c=scs", "d=1e-3"]) == {
+        "a": 1,
+        "b": [1, 2],
+        "c": "scs",
+        "d": 1e-3,
+    }
     for bad in (["novalue"], ["=3"], ["x=NaN"]):
         with pytest.raises(InputError, match="--set"):
             runner.parse_overrides(bad)

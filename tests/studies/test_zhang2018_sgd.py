@@ -73,8 +73,7 @@ def test_good_quick_through_runner(tmp_path):
 def test_chunks_do_not_change_results():
     """A trial's row depends only on (seed, γ index, trial): blocks of 20 equal one block of 40."""
     p = {**Z.good_params(True), "gammas": [0.5, 1.0], "trials": 40, "steps": 300}
-    whole = pd.concat([Z.run_chunk({**p, "block": 40}, c, 3) for c in Z.chunks({**p, "block": 40})],
-                      ignore_index=True)
+    whole = pd.concat([Z.run_chunk({**p, "block": 40}, c, 3) for c in Z.chunks({**p, "block": 40})], ignore_index=True)
     split_chunks = Z.chunks({**p, "block": 20})
     assert split_chunks == [[0, 0], [0, 20], [1, 0], [1, 20]]
     split = pd.concat([Z.run_chunk({**p, "block": 20}, c, 3) for c in split_chunks], ignore_index=True)

@@ -36,8 +36,14 @@ def test_registered():
 
 
 def test_min_delta_small_run(tmp_path):
-    exp = _small("zhang2018-min-delta", ns=[1, 2, 3], trials=3, construction_trials=6, construction_chunks=2,
-                 construction_ns=[2, 3])
+    exp = _small(
+        "zhang2018-min-delta",
+        ns=[1, 2, 3],
+        trials=3,
+        construction_trials=6,
+        construction_chunks=2,
+        construction_ns=[2, 3],
+    )
     res = runner.reproduce(exp, out=tmp_path / "run", quick=True, seed=1, workers=1)
     v = list(res.verdicts)
     assert [q.verdict for q in v] == ["match", "match"]

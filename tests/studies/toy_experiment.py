@@ -33,8 +33,14 @@ def run_chunk(params: dict, chunk: dict, seed: int) -> pd.DataFrame:
     for t in range(start, start + params["block"]):
         rng = trial_stream(seed, t, chunk["cell"])
         a = rng.standard_normal((params["dim"], params["dim"]))
-        rows.append({"cell": chunk["cell"], "trial": t, "value": float(np.linalg.norm(a @ a.T)),
-                     "hit": bool(rng.random() < 0.25)})
+        rows.append(
+            {
+                "cell": chunk["cell"],
+                "trial": t,
+                "value": float(np.linalg.norm(a @ a.T)),
+                "hit": bool(rng.random() < 0.25),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -45,14 +51,33 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir) -> list[Verdict]:
     plotting.save(fig, figures_dir, "toy-hist")
     p = float(df.hit.mean())
     ci3 = 3 * np.sqrt(0.25 * 0.75 / len(df))
-    return [Verdict("hit rate", "25 %", f"{100 * p:.2f} %", f"± {100 * ci3:.2f} % (3σ)",
-                    "match" if abs(p - 0.25) <= ci3 else "miss", "a toy | with a pipe"),
-            Verdict("trials", str(params["trials"]), str(len(df)), "exact", "match" if len(df) == params["trials"]
-                    else "miss")]
+    return [
+        Verdict(
+            "hit rate",
+            "25 %",
+            f"{100 * p:.2f} %",
+            f"± {100 * ci3:.2f} % (3σ)",
+            "match" if abs(p - 0.25) <= ci3 else "miss",
+            "a toy | with a pipe",
+        ),
+        Verdict(
+            "trials", str(params["trials"]), str(len(df)), "exact", "match" if len(df) == params["trials"] else "miss"
+        ),
+    ]
 
 
-EXPERIMENTS = (Experiment("toy", "test-only toy Monte Carlo", "none (test plug-in)", params, chunks, run_chunk,
-                          summarize, manifest=lambda p: {"grad": "none"}),)
+EXPERIMENTS = (
+    Experiment(
+        "toy",
+        "test-only toy Monte Carlo",
+        "none (test plug-in)",
+        params,
+        chunks,
+        run_chunk,
+        summarize,
+        manifest=lambda p: {"grad": "none"},
+    ),
+)
 
 
 def thread_env_chunk(params: dict, chunk, seed: int) -> pd.DataFrame:
@@ -60,5 +85,6 @@ def thread_env_chunk(params: dict, chunk, seed: int) -> pd.DataFrame:
     import numba
 
     keys = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
-    return pd.DataFrame([{**{k: os.environ.get(k) for k in keys}, "numba_threads": numba.get_num_threads(),
-                          "pid": os.getpid()}])
+    return pd.DataFrame(
+        [{**{k: os.environ.get(k) for k in keys}, "numba_threads": numba.get_num_threads(), "pid": os.getpid()}]
+    )

@@ -19,18 +19,36 @@ from spurious.core._errors import SpuriousError
 
 #: command name -> (module, one-line help, one example)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "certify": ("certify", "certify a point: gradient, Hessian, second-order, local minimum",
-                "spurious certify --example zhang2018-example3"),
-    "rip": ("rip", "RIP constant of an instance: exact full-rank and rank-K bounds",
-            "spurious rip --example zhang2018-example3 --rank 2"),
-    "threshold": ("threshold", "δ_foc and δ_soc thresholds of a point x against ground truth z",
-                  "spurious threshold --x 0,0.7071067811865476 --z 1,0"),
-    "counterexample": ("counterexample", "RIP instance in which x is a spurious point (LMI (10))",
-                       "spurious counterexample --x 0.5,0.3 --z 1,0 --margin 0.05 --save inst.npz"),
-    "sgd": ("sgd", "batched SGD with momentum over many trials: failure rate",
-            "spurious sgd --example zhang2018-example3 --trials 2000 --steps 1000 --lr 1e-3 --momentum 0.9 --seed 0"),
-    "reproduce": ("reproduce", "reproduce a paper figure or table into a run directory",
-                  "spurious reproduce zhang2018-example3 --quick"),
+    "certify": (
+        "certify",
+        "certify a point: gradient, Hessian, second-order, local minimum",
+        "spurious certify --example zhang2018-example3",
+    ),
+    "rip": (
+        "rip",
+        "RIP constant of an instance: exact full-rank and rank-K bounds",
+        "spurious rip --example zhang2018-example3 --rank 2",
+    ),
+    "threshold": (
+        "threshold",
+        "δ_foc and δ_soc thresholds of a point x against ground truth z",
+        "spurious threshold --x 0,0.7071067811865476 --z 1,0",
+    ),
+    "counterexample": (
+        "counterexample",
+        "RIP instance in which x is a spurious point (LMI (10))",
+        "spurious counterexample --x 0.5,0.3 --z 1,0 --margin 0.05 --save inst.npz",
+    ),
+    "sgd": (
+        "sgd",
+        "batched SGD with momentum over many trials: failure rate",
+        "spurious sgd --example zhang2018-example3 --trials 2000 --steps 1000 --lr 1e-3 --momentum 0.9 --seed 0",
+    ),
+    "reproduce": (
+        "reproduce",
+        "reproduce a paper figure or table into a run directory",
+        "spurious reproduce zhang2018-example3 --quick",
+    ),
 }
 
 DESCRIPTION = """\
@@ -55,14 +73,20 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(prog="spurious", description=DESCRIPTION, epilog=EPILOG,
-                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _ArgumentParser(
+        prog="spurious", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
     sub.required = True
     for name, (_, help_, example) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_, description=help_, epilog=f"example:\n  {example}",
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p.set_defaults(_module=name)
     return parser
@@ -127,7 +151,7 @@ def _typed(argv: list[str], flag: str) -> str | None:
         if tok == flag and i + 1 < len(argv):
             value = argv[i + 1]
         elif tok.startswith(flag + "="):
-            value = tok[len(flag) + 1:]
+            value = tok[len(flag) + 1 :]
     return value
 
 
@@ -155,7 +179,7 @@ def _name_the_flag(msg: str, parser: argparse.ArgumentParser, argv: list[str]) -
         f = flag_of(name)
         typed = [(g, _typed(argv, g)) for g in (f, f + "-file") if g in flags]
         named += [f"{g} {raw}" for g, raw in typed if raw is not None]
-    return f"{', '.join(named)}: {msg[m.end():]}" if named else msg
+    return f"{', '.join(named)}: {msg[m.end() :]}" if named else msg
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -83,7 +83,9 @@ def point_label(args: argparse.Namespace, name: str) -> str | None:
     return None if file is None else f"--{name}-file {file}"
 
 
-def read_point(args: argparse.Namespace, name: str, n: int | None = None, n_from: str | None = None) -> np.ndarray | None:
+def read_point(
+    args: argparse.Namespace, name: str, n: int | None = None, n_from: str | None = None
+) -> np.ndarray | None:
     """The point given as ``--NAME`` or ``--NAME-file``, validated as an ``n × r`` factor (or None).
 
     Every message names the option and, for a file, its path; ``n_from`` says where ``n`` comes from.
@@ -95,7 +97,9 @@ def read_point(args: argparse.Namespace, name: str, n: int | None = None, n_from
     arr = parse_vector(text, name) if text is not None else load_npy(getattr(args, f"{name}_file"), name)
     x = as_factor(arr, label)
     if n is not None and x.shape[0] != n:
-        raise InputError(f"{label}: has {x.shape[0]} rows, expected n = {n}" + (f" (the rows of {n_from})" if n_from else ""))
+        raise InputError(
+            f"{label}: has {x.shape[0]} rows, expected n = {n}" + (f" (the rows of {n_from})" if n_from else "")
+        )
     return x
 
 

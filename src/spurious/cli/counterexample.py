@@ -26,9 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="MU",
         help="require ∇²f(x) ⪰ 2μ off the symmetry directions (strict local minimum; default 0)",
     )
-    parser.add_argument(
-        "--solver", choices=SOLVERS, default="clarabel", help="SDP solver (default clarabel)"
-    )
+    parser.add_argument("--solver", choices=SOLVERS, default="clarabel", help="SDP solver (default clarabel)")
     parser.add_argument(
         "--factorization",
         choices=FACTORIZATIONS,

@@ -18,19 +18,35 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", metavar="NAME", help="experiment name, or 'all' (see --list)")
     parser.add_argument("--list", action="store_true", help="list the experiments and exit")
     parser.add_argument("--quick", action="store_true", help="small faithful version (about 20 s), wider tolerances")
-    parser.add_argument("--out", default=None, metavar="DIR",
-                        help="run directory (default runs/NAME, with --quick runs/quick/NAME; "
-                             "for 'all': the root, default runs/ or runs/quick/)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="run directory (default runs/NAME, with --quick runs/quick/NAME; "
+        "for 'all': the root, default runs/ or runs/quick/)",
+    )
     parser.add_argument("--seed", type=int, default=0, metavar="K", help="seed of every trial stream (default 0)")
-    parser.add_argument("--workers", type=int, default=None, metavar="K",
-                        help="local processes (default: all cores; 1 = in this process)")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="address of an existing Dask scheduler, e.g. tcp://HOST:8786")
-    parser.add_argument("--resume", action="store_true",
-                        help="finish the run already in --out (same parameters and seed)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                        help="override a parameter (repeatable; JSON values, e.g. trials=500, ms=[10,20]); "
-                             "--params lists them")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="K",
+        help="local processes (default: all cores; 1 = in this process)",
+    )
+    parser.add_argument(
+        "--scheduler", default=None, metavar="ADDR", help="address of an existing Dask scheduler, e.g. tcp://HOST:8786"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="finish the run already in --out (same parameters and seed)"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
+        help="override a parameter (repeatable; JSON values, e.g. trials=500, ms=[10,20]); --params lists them",
+    )
     parser.add_argument("--params", action="store_true", help="print the experiment's parameters (full and quick)")
 
 
@@ -53,26 +69,39 @@ def run(args: argparse.Namespace) -> dict:
     if args.workers is not None:
         check_int(args.workers, "--workers", 1)
     check_int(args.seed, "--seed", 0)
-    opts = {"quick": args.quick, "seed": args.seed, "workers": args.workers, "scheduler": args.scheduler,
-            "resume": args.resume, "progress": not args.json and sys.stderr.isatty()}
+    opts = {
+        "quick": args.quick,
+        "seed": args.seed,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "resume": args.resume,
+        "progress": not args.json and sys.stderr.isatty(),
+    }
     if overrides:
         opts["overrides"] = overrides
     try:
         if args.name == "all":
             results, index = runner.run_all(out=args.out, **opts)
-            return {"name": "all", "out": str(index.parent), "index": str(index),
-                    "verdicts": [{"experiment": r.name, **v} for r in results for v in r.to_dict()["verdicts"]],
-                    "runs": [r.to_dict() for r in results]}
+            return {
+                "name": "all",
+                "out": str(index.parent),
+                "index": str(index),
+                "verdicts": [{"experiment": r.name, **v} for r in results for v in r.to_dict()["verdicts"]],
+                "runs": [r.to_dict() for r in results],
+            }
         return runner.reproduce(args.name, out=args.out, **opts).to_dict()
     except KeyboardInterrupt:
-        print("spurious reproduce: finished chunks are kept; rerun with --resume (same --out) to finish",
-              file=sys.stderr)
+        print(
+            "spurious reproduce: finished chunks are kept; rerun with --resume (same --out) to finish", file=sys.stderr
+        )
         raise
 
 
 def _table(verdicts: list[dict]) -> list[str]:
-    return [f"  {v['verdict']:>7}  {v['quantity']}: ours {v['ours']} (paper {v['paper']}, tol {v['tolerance']})"
-            for v in verdicts]
+    return [
+        f"  {v['verdict']:>7}  {v['quantity']}: ours {v['ours']} (paper {v['paper']}, tol {v['tolerance']})"
+        for v in verdicts
+    ]
 
 
 def render(result: dict) -> str:
@@ -92,8 +121,12 @@ def render(result: dict) -> str:
     runs = result.get("runs", [result])
     lines = []
     for r in runs:
-        lines += [f"{r['name']}: {r['out']}", *_table(r["verdicts"]),
-                  f"  summary: {r['summary']}", f"  figures: {', '.join(r['figures']) or '(none)'}"]
+        lines += [
+            f"{r['name']}: {r['out']}",
+            *_table(r["verdicts"]),
+            f"  summary: {r['summary']}",
+            f"  figures: {', '.join(r['figures']) or '(none)'}",
+        ]
     if "index" in result:
         lines.append(f"index: {result['index']}")
     return "\n".join(lines)

@@ -121,6 +121,8 @@ def render(res: dict) -> str:
         share = counts[dom] / res["failures"]
         lines.append(f"most failures {OUTCOME_TEXT[dom]} ({100 * share:.0f} % of them)")
         if dom == "moving":
-            lines.append(f"              not converged after {res['steps']:,} steps: try more --steps "
-                         "(or a larger --lr) before reading the rate as failures")
+            lines.append(
+                f"              not converged after {res['steps']:,} steps: try more --steps "
+                "(or a larger --lr) before reading the rate as failures"
+            )
     return "\n".join(lines)

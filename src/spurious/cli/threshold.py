@@ -12,9 +12,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     add_point_arguments(parser, "x", "the candidate point", required=True)
     add_point_arguments(parser, "z", "the ground truth factor", required=True)
-    parser.add_argument(
-        "--solver", choices=SOLVERS, default="clarabel", help="SDP solver (default clarabel)"
-    )
+    parser.add_argument("--solver", choices=SOLVERS, default="clarabel", help="SDP solver (default clarabel)")
 
 
 def run(args: argparse.Namespace) -> dict:

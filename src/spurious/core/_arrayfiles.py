@@ -130,8 +130,11 @@ def read_arrays(path: str | os.PathLike, *, max_bytes: float | None = None) -> d
         raise InputError(f"{path}: no such file")
     try:
         declared = declared_arrays(path)
-        _check_total(sum(float(np.prod(s, dtype=float)) * d.itemsize for s, d in declared.values()), path,
-                     max_file_bytes(max_bytes))
+        _check_total(
+            sum(float(np.prod(s, dtype=float)) * d.itemsize for s, d in declared.values()),
+            path,
+            max_file_bytes(max_bytes),
+        )
         if list(declared) == [""]:
             return {"": np.load(path, allow_pickle=False)}
         with np.load(path, allow_pickle=False) as data:

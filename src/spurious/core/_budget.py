@@ -64,5 +64,7 @@ def check_work(units: float, what: str, *, limit: float | None = None) -> None:
     """
     cap = max_work(limit)
     if float(units) > cap:
-        raise TooLargeError(f"{what}: {float(units):.3g} units of work, above the limit of {cap:.3g} "
-                            f"(raise it with {MAX_WORK_ENV}=N or max_work=N)")
+        raise TooLargeError(
+            f"{what}: {float(units):.3g} units of work, above the limit of {cap:.3g} "
+            f"(raise it with {MAX_WORK_ENV}=N or max_work=N)"
+        )

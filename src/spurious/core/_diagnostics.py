@@ -85,10 +85,16 @@ class GradientCheck:
     remainder: tuple[float, ...]
 
     def __str__(self) -> str:
-        return summary_lines("GradientCheck", [
-            ("relative error", self.rel_error), ("Taylor slope (≈ 2)", self.slope),
-            ("⟨∇f, d⟩", self.directional), ("finite difference", self.fd_directional), ("step", self.step),
-        ])
+        return summary_lines(
+            "GradientCheck",
+            [
+                ("relative error", self.rel_error),
+                ("Taylor slope (≈ 2)", self.slope),
+                ("⟨∇f, d⟩", self.directional),
+                ("finite difference", self.fd_directional),
+                ("step", self.step),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("rel_error", "slope"))
@@ -125,10 +131,16 @@ class HessianCheck:
     step: float
 
     def __str__(self) -> str:
-        return summary_lines("HessianCheck", [
-            ("relative error", self.rel_error), ("Taylor slope (≈ 3)", self.slope),
-            ("value slope (≈ 3)", self.value_slope), ("symmetry error", self.symmetry_error), ("step", self.step),
-        ])
+        return summary_lines(
+            "HessianCheck",
+            [
+                ("relative error", self.rel_error),
+                ("Taylor slope (≈ 3)", self.slope),
+                ("value slope (≈ 3)", self.value_slope),
+                ("symmetry error", self.symmetry_error),
+                ("step", self.step),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("rel_error", "slope", "value_slope"))

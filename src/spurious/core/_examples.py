@@ -93,18 +93,30 @@ class Example:
 
     def __str__(self) -> str:
         inst = self.instance
-        return summary_lines(f"Example {self.name}", [
-            ("description", self.description), ("claim", self.claim), ("truth", self.truth or ...),
-            ("source", self.source), ("size", f"n = {inst.operator.n}, m = {inst.operator.m}, r = {inst.z.shape[1]}"),
-            ("x", inst.x if inst.x is not None else None),
-        ])
+        return summary_lines(
+            f"Example {self.name}",
+            [
+                ("description", self.description),
+                ("claim", self.claim),
+                ("truth", self.truth or ...),
+                ("source", self.source),
+                ("size", f"n = {inst.operator.n}, m = {inst.operator.m}, r = {inst.z.shape[1]}"),
+                ("x", inst.x if inst.x is not None else None),
+            ],
+        )
 
     def __repr__(self) -> str:
         return f"Example({self.name!r}, n={self.instance.operator.n}, m={self.instance.operator.m})"
 
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "description": self.description, "claim": self.claim, "source": self.source,
-                "truth": self.truth, "instance": self.instance.to_dict()}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "claim": self.claim,
+            "source": self.source,
+            "truth": self.truth,
+            "instance": self.instance.to_dict(),
+        }
 
 
 def _e(n: int, i: int, j: int) -> np.ndarray:

@@ -63,22 +63,39 @@ class Instance:
 
     def __str__(self) -> str:
         r = self.z.shape[1]
-        return summary_lines(f"Instance (n = {self.operator.n}, m = {self.operator.m}, rank(z) = {r})", [
-            ("z", self.z if self.z.size <= 6 else ...), ("x", self.x if self.x is not None else None),
-            ("b given", self.b is not None), ("scaling", self.scaling),
-            ("metadata", ", ".join(f"{k} = {v}" for k, v in self.metadata.items()) or ...),
-        ])
+        return summary_lines(
+            f"Instance (n = {self.operator.n}, m = {self.operator.m}, rank(z) = {r})",
+            [
+                ("z", self.z if self.z.size <= 6 else ...),
+                ("x", self.x if self.x is not None else None),
+                ("b given", self.b is not None),
+                ("scaling", self.scaling),
+                ("metadata", ", ".join(f"{k} = {v}" for k, v in self.metadata.items()) or ...),
+            ],
+        )
 
     def __repr__(self) -> str:
-        return (f"Instance(n={self.operator.n}, m={self.operator.m}, r={self.z.shape[1]}, "
-                f"x={'yes' if self.x is not None else 'no'}, scaling={self.scaling!r})")
+        return (
+            f"Instance(n={self.operator.n}, m={self.operator.m}, r={self.z.shape[1]}, "
+            f"x={'yes' if self.x is not None else 'no'}, scaling={self.scaling!r})"
+        )
 
     def to_dict(self) -> dict[str, object]:
         """Sizes, ``z``, ``x``, ``b`` and the metadata (the matrices are in :func:`save_instance`'s file)."""
-        return jsonable({"n": self.operator.n, "m": self.operator.m, "r": int(self.z.shape[1]), "z": self.z,
-                         "x": self.x, "b": self.b, "scaling": self.scaling,
-                         "metadata": {k: v if isinstance(v, str | int | float | bool | None) else str(v)
-                                      for k, v in self.metadata.items()}})
+        return jsonable(
+            {
+                "n": self.operator.n,
+                "m": self.operator.m,
+                "r": int(self.z.shape[1]),
+                "z": self.z,
+                "x": self.x,
+                "b": self.b,
+                "scaling": self.scaling,
+                "metadata": {
+                    k: v if isinstance(v, str | int | float | bool | None) else str(v) for k, v in self.metadata.items()
+                },
+            }
+        )
 
 
 def save_instance(path: str | os.PathLike, inst: Instance, max_bytes: float = DEFAULT_MAX_BYTES) -> Path:

@@ -161,6 +161,4 @@ class AsymmetricLift:
         _, N12, N21, _ = self._split(N)
         _, K12, K21, _ = self._split(K)
         t = lambda a: np.swapaxes(a, -1, -2)  # noqa: E731
-        return self._blocks(
-            self.loss.hessian_action(N12, K12), self.loss.hessian_action(t(N21), t(K21)), K
-        )
+        return self._blocks(self.loss.hessian_action(N12, K12), self.loss.hessian_action(t(N21), t(K21)), K)

@@ -58,9 +58,7 @@ class SensingOperator:
         if A.shape[0] == 0:
             raise InputError("operator: no measurements (m = 0)")
         if A.shape[1] != svec_dim(self.n):
-            raise InputError(
-                f"operator matrix: {A.shape[1]} columns, expected N = {svec_dim(self.n)} for n = {self.n}"
-            )
+            raise InputError(f"operator matrix: {A.shape[1]} columns, expected N = {svec_dim(self.n)} for n = {self.n}")
         A.setflags(write=False)
         object.__setattr__(self, "matrix", A)
 

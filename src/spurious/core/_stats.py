@@ -43,12 +43,20 @@ class Rate:
 
     def __str__(self) -> str:
         lo, hi = self.ci
-        return (f"{100 * self.rate:.2f} % ({self.failures} of {self.trials}); "
-                f"{100 * self.confidence:.2f} % {self.ci_method} interval [{100 * lo:.2f}, {100 * hi:.2f}] %")
+        return (
+            f"{100 * self.rate:.2f} % ({self.failures} of {self.trials}); "
+            f"{100 * self.confidence:.2f} % {self.ci_method} interval [{100 * lo:.2f}, {100 * hi:.2f}] %"
+        )
 
     def to_dict(self) -> dict:
-        return {"failures": self.failures, "trials": self.trials, "rate": self.rate, "ci": list(self.ci),
-                "confidence": self.confidence, "ci_method": self.ci_method}
+        return {
+            "failures": self.failures,
+            "trials": self.trials,
+            "rate": self.rate,
+            "ci": list(self.ci),
+            "confidence": self.confidence,
+            "ci_method": self.ci_method,
+        }
 
 
 def binomial_rate(failures: int, trials: int, *, confidence: float = THREE_SIGMA, method: str = "wilson") -> Rate:

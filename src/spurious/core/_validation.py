@@ -60,9 +60,7 @@ def as_real_array(a: object, name: str, ndim: int | tuple[int, ...] | None = Non
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:
-            raise InputError(
-                f"{name}: expected {' or '.join(map(str, allowed))} dimensions, got shape {arr.shape}"
-            )
+            raise InputError(f"{name}: expected {' or '.join(map(str, allowed))} dimensions, got shape {arr.shape}")
     check_finite(arr, name)
     return arr
 
@@ -110,13 +108,19 @@ def pow2_normalizer(*arrays: np.ndarray, what: str = "x, z") -> float:
     computed on ``c·x`` are those of ``x`` bit for bit, and inputs of ordinary size are untouched.
     """
     m = max((float(np.abs(a).max()) for a in arrays if a.size), default=0.0)
-    c = 1.0 if m == 0.0 or 2.0**-SAFE_EXPONENT <= m <= 2.0**SAFE_EXPONENT else float(np.ldexp(1.0, -int(np.frexp(m)[1])))
+    c = (
+        1.0
+        if m == 0.0 or 2.0**-SAFE_EXPONENT <= m <= 2.0**SAFE_EXPONENT
+        else float(np.ldexp(1.0, -int(np.frexp(m)[1])))
+    )
     tiny = np.finfo(np.float64).tiny
     for a in arrays:
         small = (a != 0) & (np.abs(a * c) < tiny)
         if small.any():
-            raise InputError(f"{what}: entries from {m:.3g} down to {float(np.abs(a[small]).min()):.3g}: more than float64's "
-                             "range of 10^308 apart, not representable together (rescale or round the small ones)")
+            raise InputError(
+                f"{what}: entries from {m:.3g} down to {float(np.abs(a[small]).min()):.3g}: more than float64's "
+                "range of 10^308 apart, not representable together (rescale or round the small ones)"
+            )
     return c
 
 
@@ -146,9 +150,7 @@ def check_bytes(nbytes: float, what: str, limit: float) -> None:
     from spurious.core._errors import TooLargeError
 
     if nbytes > limit:
-        raise TooLargeError(
-            f"{what} would need {format_bytes(nbytes)}, above the limit of {format_bytes(limit)}"
-        )
+        raise TooLargeError(f"{what} would need {format_bytes(nbytes)}, above the limit of {format_bytes(limit)}")
 
 
 def format_bytes(nbytes: float) -> str:

@@ -112,22 +112,30 @@ class BallThreshold:
     rho: float | None = None
     phi: float | None = None
 
-
-# ----------------------------------------------------------------------------- helpers
+    # ----------------------------------------------------------------------------- helpers
 
     def __str__(self) -> str:
-        return summary_lines(f"BallThreshold ({self.order} order, ε = {self.eps:g})", [
-            ("δ over B_ε", self.delta), ("attained at x", self.x), ("‖xxᵀ − zzᵀ‖/‖zzᵀ‖", self.rel_error),
-            ("(ρ, φ)", (self.rho, self.phi) if self.rho is not None else ...),
-            ("method", f"{self.method} ({self.evaluations} evaluations)"),
-        ])
+        return summary_lines(
+            f"BallThreshold ({self.order} order, ε = {self.eps:g})",
+            [
+                ("δ over B_ε", self.delta),
+                ("attained at x", self.x),
+                ("‖xxᵀ − zzᵀ‖/‖zzᵀ‖", self.rel_error),
+                ("(ρ, φ)", (self.rho, self.phi) if self.rho is not None else ...),
+                ("method", f"{self.method} ({self.evaluations} evaluations)"),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("delta", "eps", "order", "method"))
 
     def to_dict(self) -> dict[str, object]:
-        return jsonable({k: getattr(self, k) for k in ("delta", "eps", "order", "x", "rel_error", "method",
-                                                       "evaluations", "rho", "phi")})
+        return jsonable(
+            {
+                k: getattr(self, k)
+                for k in ("delta", "eps", "order", "x", "rel_error", "method", "evaluations", "rho", "phi")
+            }
+        )
 
 
 def _ground_truth(z: object) -> np.ndarray:

@@ -142,17 +142,20 @@ class Certificate:
 
     def __str__(self) -> str:
         decided = {True: "yes", False: "no", None: "undecided"}[self.local_min]
-        return summary_lines("Certificate", [
-            ("point x", self.x if self.x is not None else ...),
-            ("f", self.f),
-            ("‖∇f‖", self.grad_norm),
-            ("λ_min(∇²f) off symmetry", self.hess_min_eig),
-            ("second order", self.second_order),
-            ("spurious", self.spurious),
-            ("local minimum", f"{decided} ({self.method})"),
-            ("witness f", self.witness_f if self.witness is not None else ...),
-            ("witness distance", self.witness_distance if self.witness is not None else ...),
-        ])
+        return summary_lines(
+            "Certificate",
+            [
+                ("point x", self.x if self.x is not None else ...),
+                ("f", self.f),
+                ("‖∇f‖", self.grad_norm),
+                ("λ_min(∇²f) off symmetry", self.hess_min_eig),
+                ("second order", self.second_order),
+                ("spurious", self.spurious),
+                ("local minimum", f"{decided} ({self.method})"),
+                ("witness f", self.witness_f if self.witness is not None else ...),
+                ("witness distance", self.witness_distance if self.witness is not None else ...),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("f", "grad_norm", "hess_min_eig", "second_order", "spurious", "local_min", "method"))
@@ -192,8 +195,9 @@ def check_point(problem: SymmetricProblem, x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         finite = np.isfinite(problem.value(x[None])[0]) and np.all(np.isfinite(problem.gradient(x[None])))
     if not finite:
-        raise InputError(f"x: f or ∇f overflows float64 at this point (max |entry| {np.abs(x).max():.3g}); "
-                         "rescale the instance")
+        raise InputError(
+            f"x: f or ∇f overflows float64 at this point (max |entry| {np.abs(x).max():.3g}); rescale the instance"
+        )
     return x
 
 
@@ -396,8 +400,10 @@ def certify(
     eig_tol = check_float(eig_tol, "eig_tol", 0.0)
     starts = check_int(starts, "starts", 0)
     radii = _check_radii(radii)
-    check_work(3.0 * starts * len(radii) * SPHERE_MAXITER,
-               f"certify: starts = {starts} (× 3 directions × {len(radii)} radii × {SPHERE_MAXITER} iterations)")
+    check_work(
+        3.0 * starts * len(radii) * SPHERE_MAXITER,
+        f"certify: starts = {starts} (× 3 directions × {len(radii)} radii × {SPHERE_MAXITER} iterations)",
+    )
     x = check_point(problem, x)
     g = as_generator(rng)
     n, r = x.shape

@@ -47,8 +47,6 @@ __all__ = [
 GLOBAL_RTOL = 1e-12
 
 
-
-
 def _range_projector(x: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
     """Orthonormal basis of the column space of ``x`` (so ``x x⁺ = U Uᵀ``), rank-revealing."""
     U, s, _ = np.linalg.svd(x, full_matrices=False)

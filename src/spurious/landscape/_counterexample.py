@@ -74,18 +74,27 @@ class Verification:
     message: str
 
     def __str__(self) -> str:
-        return summary_lines("Verification", [
-            ("‖∇f‖", f"{self.grad_norm:.3g} (tolerance {self.grad_tol:.3g})"),
-            ("λ_min(∇²f) off symmetry", f"{self.hess_min_eig:.6g} (tolerance {self.eig_tol:.3g})"),
-            ("full-rank δ", self.rip_full), ("passed", self.passed), ("message", self.message or ...),
-        ])
+        return summary_lines(
+            "Verification",
+            [
+                ("‖∇f‖", f"{self.grad_norm:.3g} (tolerance {self.grad_tol:.3g})"),
+                ("λ_min(∇²f) off symmetry", f"{self.hess_min_eig:.6g} (tolerance {self.eig_tol:.3g})"),
+                ("full-rank δ", self.rip_full),
+                ("passed", self.passed),
+                ("message", self.message or ...),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("grad_norm", "hess_min_eig", "rip_full", "passed"))
 
     def to_dict(self) -> dict[str, object]:
-        return jsonable({k: getattr(self, k) for k in ("grad_norm", "hess_min_eig", "rip_full", "grad_tol",
-                                                       "eig_tol", "passed", "message")})
+        return jsonable(
+            {
+                k: getattr(self, k)
+                for k in ("grad_norm", "hess_min_eig", "rip_full", "grad_tol", "eig_tol", "passed", "message")
+            }
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,11 +156,20 @@ class Counterexample:
 
     def __str__(self) -> str:
         v = self.verification
-        return summary_lines(f"Counterexample ({self.order} order)", [
-            ("δ", self.delta), ("η", self.eta), ("margin μ", self.margin if self.margin else ...),
-            ("m (measurements)", self.m), ("‖∇f‖", v.grad_norm), ("λ_min(∇²f) off symmetry", v.hess_min_eig),
-            ("full-rank δ (re-verified)", v.rip_full), ("status", self.status), ("certified", self.certified),
-        ])
+        return summary_lines(
+            f"Counterexample ({self.order} order)",
+            [
+                ("δ", self.delta),
+                ("η", self.eta),
+                ("margin μ", self.margin if self.margin else ...),
+                ("m (measurements)", self.m),
+                ("‖∇f‖", v.grad_norm),
+                ("λ_min(∇²f) off symmetry", v.hess_min_eig),
+                ("full-rank δ (re-verified)", v.rip_full),
+                ("status", self.status),
+                ("certified", self.certified),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("delta", "eta", "m", "order", "certified"))
@@ -278,8 +296,10 @@ def counterexample(
     x, z = as_pair(x, z)
     if pow2_normalizer(x, z) != 1.0:
         m = max(float(np.abs(x).max()), float(np.abs(z).max()))
-        raise InputError(f"x, z: largest entry {m:.3g}: the instance's f = ‖A(xxᵀ − zzᵀ)‖² would overflow or "
-                         "underflow float64; rescale x and z (δ is scale-free)")
+        raise InputError(
+            f"x, z: largest entry {m:.3g}: the instance's f = ‖A(xxᵀ − zzᵀ)‖² would overflow or "
+            "underflow float64; rescale x and z (δ is scale-free)"
+        )
     check_float(max_bytes, "max_bytes", 0.0, open_low=True)
     n = x.shape[0]
     N = svec_dim(n)

@@ -97,5 +97,6 @@ def critical_ball(problem, x: np.ndarray, grad_norm: float, lam_min: float) -> C
     L = 24.0 * loss.scale * beta * (float(np.linalg.norm(x)) + rho)
     holds = 4.0 * L * eps <= lam * lam
     rel = "≤" if holds else ">"
-    return CriticalBall(rho, L, bool(holds),
-                        f"4Lε = {4 * L * eps:.3g} {rel} λ² = {lam * lam:.3g} (L = 24sβ(‖x‖ + ρ), β {how})")
+    return CriticalBall(
+        rho, L, bool(holds), f"4Lε = {4 * L * eps:.3g} {rel} λ² = {lam * lam:.3g} (L = 24sβ(‖x‖ + ρ), β {how})"
+    )

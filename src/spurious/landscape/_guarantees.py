@@ -113,13 +113,21 @@ class Guarantee:
     note: str = ""
 
     def __str__(self) -> str:
-        op = ("≥" if self.kind == "counterexample" else ("<" if self.strict else "≤"))
-        return summary_lines(f"Guarantee: {self.theorem}", [
-            ("applies", self.applies), ("conclusion", self.conclusion),
-            ("hypothesis", f"δ_{self.rip_rank} {op} {self.threshold:.4g} ({self.ranks}, "
-                           f"{'symmetric' if self.symmetric else 'asymmetric'})"),
-            ("condition", self.condition), ("note", self.note or ...),
-        ])
+        op = "≥" if self.kind == "counterexample" else ("<" if self.strict else "≤")
+        return summary_lines(
+            f"Guarantee: {self.theorem}",
+            [
+                ("applies", self.applies),
+                ("conclusion", self.conclusion),
+                (
+                    "hypothesis",
+                    f"δ_{self.rip_rank} {op} {self.threshold:.4g} ({self.ranks}, "
+                    f"{'symmetric' if self.symmetric else 'asymmetric'})",
+                ),
+                ("condition", self.condition),
+                ("note", self.note or ...),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("theorem", "applies", "threshold", "conclusion"))

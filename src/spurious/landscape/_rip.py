@@ -141,11 +141,18 @@ class RIPBounds:
         }
 
     def __str__(self) -> str:
-        return summary_lines(f"RIPBounds (rank ≤ {self.rank}, n = {self.n})", [
-            ("δ lower", self.lower), ("δ upper", self.upper), ("lower by", self.method),
-            ("sampled (bi2021)", self.sampled), ("exact full rank", self.exact),
-            ("ratio range seen", (self.alpha, self.beta)), ("samples, starts", (self.samples, self.starts)),
-        ])
+        return summary_lines(
+            f"RIPBounds (rank ≤ {self.rank}, n = {self.n})",
+            [
+                ("δ lower", self.lower),
+                ("δ upper", self.upper),
+                ("lower by", self.method),
+                ("sampled (bi2021)", self.sampled),
+                ("exact full rank", self.exact),
+                ("ratio range seen", (self.alpha, self.beta)),
+                ("samples, starts", (self.samples, self.starts)),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("lower", "upper", "method", "rank", "n"))
@@ -313,8 +320,10 @@ def rip_bounds(
     samples = check_int(samples, "samples", 0)
     starts = check_int(starts, "starts", 0)
     maxiter = check_int(maxiter, "maxiter", 1)
-    check_work(float(samples) + 2.0 * starts * maxiter,
-               f"rip: samples = {samples} + 2 × starts = {starts} × maxiter = {maxiter}")
+    check_work(
+        float(samples) + 2.0 * starts * maxiter,
+        f"rip: samples = {samples} + 2 × starts = {starts} × maxiter = {maxiter}",
+    )
     check_bytes(8.0 * samples, f"the ratios of samples = {samples}", DEFAULT_MAX_BYTES)
     n, N = operator.n, operator.N
     if rank < n and samples == 0 and starts == 0:

@@ -60,11 +60,17 @@ class StrictSaddleCheck:
         return dict(self.__dict__)
 
     def __str__(self) -> str:
-        return summary_lines("StrictSaddleCheck (bhojanapalli2016 Thm 3.2)", [
-            ("λ_min(∇²f)/p", self.lambda_min_normalized), ("bound −(2/5)σ_r(X*)", self.bound),
-            ("holds", self.holds), ("theorem applies", self.applies), ("δ₄ᵣ", self.delta4r),
-            ("first order, distinct, noiseless", (self.first_order, self.distinct, self.noiseless)),
-        ])
+        return summary_lines(
+            "StrictSaddleCheck (bhojanapalli2016 Thm 3.2)",
+            [
+                ("λ_min(∇²f)/p", self.lambda_min_normalized),
+                ("bound −(2/5)σ_r(X*)", self.bound),
+                ("holds", self.holds),
+                ("theorem applies", self.applies),
+                ("δ₄ᵣ", self.delta4r),
+                ("first order, distinct, noiseless", (self.first_order, self.distinct, self.noiseless)),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("lambda_min_normalized", "bound", "holds", "applies"))

@@ -204,13 +204,19 @@ class ThresholdResult:
         }
 
     def __str__(self) -> str:
-        return summary_lines(f"ThresholdResult ({self.order} order)", [
-            ("δ", self.delta), ("η", self.eta), ("margin μ", self.margin if self.margin else ...),
-            ("λ_min(M(H)) off symmetry", self.hess_min if np.isfinite(self.hess_min) else ...),
-            ("status", f"{self.status} ({self.solver})"), ("certified", self.certified),
-            ("dimension", f"k = {self.k} of n = {self.n}" + (" (reduced)" if self.reduced else "")),
-            ("message", self.message or ...),
-        ])
+        return summary_lines(
+            f"ThresholdResult ({self.order} order)",
+            [
+                ("δ", self.delta),
+                ("η", self.eta),
+                ("margin μ", self.margin if self.margin else ...),
+                ("λ_min(M(H)) off symmetry", self.hess_min if np.isfinite(self.hess_min) else ...),
+                ("status", f"{self.status} ({self.solver})"),
+                ("certified", self.certified),
+                ("dimension", f"k = {self.k} of n = {self.n}" + (" (reduced)" if self.reduced else "")),
+                ("message", self.message or ...),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("delta", "eta", "order", "status", "certified"))
@@ -246,20 +252,20 @@ class Thresholds:
             "certified": self.soc.certified,
         }
 
-
-# ----------------------------------------------------------------------------- geometry
+    # ----------------------------------------------------------------------------- geometry
 
     def __str__(self) -> str:
-        return summary_lines("Thresholds", [
-            ("δ_foc", f"{self.delta_foc:.6g} ({self.foc_method})"),
-            ("δ_soc", f"{self.delta_soc:.6g} (LMI (10): {self.soc.status}, certified {self.soc.certified})"),
-            ("note", self.note or ...),
-        ])
+        return summary_lines(
+            "Thresholds",
+            [
+                ("δ_foc", f"{self.delta_foc:.6g} ({self.foc_method})"),
+                ("δ_soc", f"{self.delta_soc:.6g} (LMI (10): {self.soc.status}, certified {self.soc.certified})"),
+                ("note", self.note or ...),
+            ],
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("delta_foc", "delta_soc"))
-
-
 
 
 def delta_from_eta(eta: float) -> float:
@@ -393,8 +399,9 @@ def _solver_options(solver: str) -> tuple[str, dict]:
     raise InputError(f"solver = {solver!r}: expected one of {', '.join(SOLVERS)}")
 
 
-def _solve(data: _Data, order: str, margin: float, solver: str, fixed_eta: float | None = None
-           ) -> tuple[float, np.ndarray, str]:
+def _solve(
+    data: _Data, order: str, margin: float, solver: str, fixed_eta: float | None = None
+) -> tuple[float, np.ndarray, str]:
     """Solve the program with cvxpy; returns ``(η, H, status)``.
 
     With ``fixed_eta`` (second order only) ``η`` is that constant and the objective is the
@@ -651,9 +658,16 @@ class FixedEtaCurvature:
         return {"eta": self.eta, "delta": self.delta, "t": self.t, "t_check": self.t_check, "status": self.status}
 
     def __str__(self) -> str:
-        return summary_lines("FixedEtaCurvature", [
-            ("η (fixed)", self.eta), ("δ", self.delta), ("max λ_min(M(H))", self.t),
-            ("recomputed", self.t_check), ("status", self.status)])
+        return summary_lines(
+            "FixedEtaCurvature",
+            [
+                ("η (fixed)", self.eta),
+                ("δ", self.delta),
+                ("max λ_min(M(H))", self.t),
+                ("recomputed", self.t_check),
+                ("status", self.status),
+            ],
+        )
 
     def __repr__(self) -> str:
         return f"FixedEtaCurvature(eta={self.eta:.6g}, t={self.t:.6g}, status={self.status!r})"

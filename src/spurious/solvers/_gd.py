@@ -124,13 +124,29 @@ def gd(
         return xa - lr * direction(v, g, beta, nesterov)
 
     options = {
-        "lr": lr, "momentum": beta, "nesterov": bool(nesterov), "backtracking": bool(backtracking),
-        "armijo": armijo, "shrink": shrink, "max_backtracks": max_backtracks,
-        "init": init, "seed": int(seed), "cell": int(cell), "first_trial": int(first_trial),
+        "lr": lr,
+        "momentum": beta,
+        "nesterov": bool(nesterov),
+        "backtracking": bool(backtracking),
+        "armijo": armijo,
+        "shrink": shrink,
+        "max_backtracks": max_backtracks,
+        "init": init,
+        "seed": int(seed),
+        "cell": int(cell),
+        "first_trial": int(first_trial),
     }
     return iterate(
-        problem, x, steps=steps, step=step, stop=stop, record_every=record_every,
-        method="gd", options=options, need_value=backtracking, point=s0.point,
+        problem,
+        x,
+        steps=steps,
+        step=step,
+        stop=stop,
+        record_every=record_every,
+        method="gd",
+        options=options,
+        need_value=backtracking,
+        point=s0.point,
     )
 
 

@@ -23,8 +23,9 @@ def _check_shape(n: int, r: int, trials: int) -> None:
         raise InputError(f"r = {r}: must satisfy r ≤ n = {n}")
 
 
-def gaussian(n: int, r: int, trials: int, *, seed: int, cell: int = 0, scale: float = 1.0,
-             first_trial: int = 0) -> np.ndarray:
+def gaussian(
+    n: int, r: int, trials: int, *, seed: int, cell: int = 0, scale: float = 1.0, first_trial: int = 0
+) -> np.ndarray:
     """i.i.d. ``N(0, scale²)`` entries, one ``n × r`` point per trial.
 
     The "standard Gaussian" initialization of zhang2018 §5 (Example 3) and of bi2021's
@@ -49,8 +50,9 @@ def gaussian(n: int, r: int, trials: int, *, seed: int, cell: int = 0, scale: fl
     return scale * out if scale != 1.0 else out
 
 
-def uniform_sphere(n: int, r: int, trials: int, radius: float, seed: int, cell: int = 0,
-                   first_trial: int = 0) -> np.ndarray:
+def uniform_sphere(
+    n: int, r: int, trials: int, radius: float, seed: int, cell: int = 0, first_trial: int = 0
+) -> np.ndarray:
     """Points uniformly distributed on the sphere ``‖U‖_F = radius`` of ``R^{n×r}``.
 
     The start of bhojanapalli2016 Thm 3.3 ("a random point uniformly distributed on

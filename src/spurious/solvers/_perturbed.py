@@ -256,13 +256,30 @@ def perturbed_gd(
         return new
 
     options = {
-        "lr": lr, "perturb_radius": r_pert, "grad_threshold": g_thres, "perturb_interval": t_thres,
-        "f_threshold": f_thres, "seed": int(seed), "cell": int(cell), "first_trial": int(first_trial),
-        "init": init, "local_region": getattr(local_region, "theorem", None if local_region is None else "callable"),
+        "lr": lr,
+        "perturb_radius": r_pert,
+        "grad_threshold": g_thres,
+        "perturb_interval": t_thres,
+        "f_threshold": f_thres,
+        "seed": int(seed),
+        "cell": int(cell),
+        "first_trial": int(first_trial),
+        "init": init,
+        "local_region": getattr(local_region, "theorem", None if local_region is None else "callable"),
         "local_region_radius": getattr(local_region, "radius", None),
         "local_region_delta": getattr(local_region, "delta", None),
     }
-    res = iterate(problem, x, steps=steps, step=step, stop=stop, record_every=record_every,
-                  method="perturbed_gd", options=options, need_value=f_thres is not None, point=s0.point)
+    res = iterate(
+        problem,
+        x,
+        steps=steps,
+        step=step,
+        stop=stop,
+        record_every=record_every,
+        method="perturbed_gd",
+        options=options,
+        need_value=f_thres is not None,
+        point=s0.point,
+    )
     res.options.update(region_iteration=region_it, switch_iteration=switch_it, perturbations=count)
     return res

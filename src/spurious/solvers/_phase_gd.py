@@ -143,7 +143,7 @@ def prefix_gd(
     star = (m_star[:, i, j] * w).astype(dtype)  # svec(X*), (G, N)
     star_norm = np.linalg.norm(m_star.reshape(m_star.shape[0], -1), axis=1)
     b64 = b.astype(np.float64)
-    bnorm2 = np.array([b64[g, : mm] @ b64[g, : mm] for g, mm in zip(truth, m, strict=True)]) if B else np.zeros(0)
+    bnorm2 = np.array([b64[g, :mm] @ b64[g, :mm] for g, mm in zip(truth, m, strict=True)]) if B else np.zeros(0)
 
     order = np.argsort(-m, kind="stable")  # decreasing m: every row block is needed by a leading slice
     edges = np.unique(np.concatenate([[0], m]))  # block boundaries at the distinct m values
@@ -201,7 +201,19 @@ def prefix_gd(
             U = U - scale_act * step
 
     return LocalSearchResult(
-        x=x_out, fun=fun, distance=dist, grad_norm=gnorm, nit=nit, status=status, method="prefix-gd",
-        options={"steps": steps, "dtype": str(np.dtype(dtype)), "tol_rel_dist": tol_rel_dist, "tol_rel_f": tol_rel_f,
-                 "tol_grad": tol_grad, "success": Stop().success},
+        x=x_out,
+        fun=fun,
+        distance=dist,
+        grad_norm=gnorm,
+        nit=nit,
+        status=status,
+        method="prefix-gd",
+        options={
+            "steps": steps,
+            "dtype": str(np.dtype(dtype)),
+            "tol_rel_dist": tol_rel_dist,
+            "tol_rel_f": tol_rel_f,
+            "tol_grad": tol_grad,
+            "success": Stop().success,
+        },
     )

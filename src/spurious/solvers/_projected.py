@@ -116,7 +116,24 @@ def projected_sgd(
         u[over] *= (b / norm[over])[:, None, None]
         return u
 
-    options = {"lr": lr, "radius_b": b, "seed": int(seed), "cell": int(cell), "first_trial": int(first_trial),
-               "noise": noise, "grad_scale": c, "init": init}
-    return iterate(problem, x, steps=steps, step=step, stop=stop, record_every=record_every,
-                   method="projected_sgd", options=options, point=s0.point)
+    options = {
+        "lr": lr,
+        "radius_b": b,
+        "seed": int(seed),
+        "cell": int(cell),
+        "first_trial": int(first_trial),
+        "noise": noise,
+        "grad_scale": c,
+        "init": init,
+    }
+    return iterate(
+        problem,
+        x,
+        steps=steps,
+        step=step,
+        stop=stop,
+        record_every=record_every,
+        method="projected_sgd",
+        options=options,
+        point=s0.point,
+    )

@@ -66,8 +66,14 @@ OUTCOME_KEYS = tuple(o.name.lower() for o in Outcome)
 
 
 def classify_outcomes(
-    problem, x: np.ndarray, status: np.ndarray, distance: np.ndarray, grad_norm: np.ndarray,
-    grad_norm0: np.ndarray, stop, x_spurious: np.ndarray | None = None,
+    problem,
+    x: np.ndarray,
+    status: np.ndarray,
+    distance: np.ndarray,
+    grad_norm: np.ndarray,
+    grad_norm0: np.ndarray,
+    stop,
+    x_spurious: np.ndarray | None = None,
 ) -> np.ndarray:
     """The :class:`Outcome` of every trial, ``(T,)`` ``np.int8``.
 
@@ -203,11 +209,19 @@ class LocalSearchResult:
         """
         rate = self.failure_rate()
         out = {
-            "method": self.method, "trials": self.trials, "status": self._counts(), "message": self.message,
-            "success_tolerance": self.success_tolerance, "failures": rate.failures, "failure_rate": rate.rate,
-            "ci": list(rate.ci), "ci_method": rate.ci_method, "confidence": rate.confidence,
+            "method": self.method,
+            "trials": self.trials,
+            "status": self._counts(),
+            "message": self.message,
+            "success_tolerance": self.success_tolerance,
+            "failures": rate.failures,
+            "failure_rate": rate.rate,
+            "ci": list(rate.ci),
+            "ci_method": rate.ci_method,
+            "confidence": rate.confidence,
             "outcomes": self.outcomes(),
-            "median_fun": _median(self.fun), "median_grad_norm": _median(self.grad_norm),
+            "median_fun": _median(self.fun),
+            "median_grad_norm": _median(self.grad_norm),
             "options": {k: _jsonable(v) for k, v in self.options.items()},
         }
         if per_trial:
@@ -219,12 +233,21 @@ class LocalSearchResult:
         ok = 1.0 - rate.rate
         lo, hi = 1.0 - rate.ci[1], 1.0 - rate.ci[0]
         rows = [
-            ("method", self.method), ("trials", str(self.trials)),
+            ("method", self.method),
+            ("trials", str(self.trials)),
             ("status", ", ".join(f"{k} {v}" for k, v in self._counts().items())),
-            *([("outcomes", ", ".join(f"{k} {v}" for k, v in self.outcomes().items()))] if self.outcome is not None else []),
-            ("success", f"{100 * ok:.2f} % [{100 * lo:.2f}, {100 * hi:.2f}] % (‖xxᵀ − M*‖_F ≤ "
-                        f"{self.success_tolerance:g}, ±3σ {rate.ci_method})"),
-            ("median fun", f"{_median(self.fun):.3e}"), ("median ‖∇f‖", f"{_median(self.grad_norm):.3e}"),
+            *(
+                [("outcomes", ", ".join(f"{k} {v}" for k, v in self.outcomes().items()))]
+                if self.outcome is not None
+                else []
+            ),
+            (
+                "success",
+                f"{100 * ok:.2f} % [{100 * lo:.2f}, {100 * hi:.2f}] % (‖xxᵀ − M*‖_F ≤ "
+                f"{self.success_tolerance:g}, ±3σ {rate.ci_method})",
+            ),
+            ("median fun", f"{_median(self.fun):.3e}"),
+            ("median ‖∇f‖", f"{_median(self.grad_norm):.3e}"),
         ]
         return "\n".join(f"{k:<13}{v}" for k, v in rows)
 

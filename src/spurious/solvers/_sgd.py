@@ -316,8 +316,8 @@ def sgd(
     -------
     LocalSearchResult
         ``method = "sgd"``; ``options`` holds grad, coefficient, lr, momentum, seed, cell,
-        first_trial, steps, the :class:`~spurious.Stop` tolerances, flush_below, init, init_scale, backend, device, dtype,
-        loss_scaling, prng.
+        first_trial, steps, the :class:`~spurious.Stop` tolerances, flush_below, init, init_scale,
+        backend, device, dtype, loss_scaling, prng.
 
     Notes
     -----

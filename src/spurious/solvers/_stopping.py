@@ -110,8 +110,14 @@ class Stop:
         return out
 
     def as_dict(self) -> dict:
-        return {"tol_f": self.f, "tol_grad": self.grad, "tol_dist": self.dist, "success": self.success,
-                "near": self.near, "stall": self.stall}
+        return {
+            "tol_f": self.f,
+            "tol_grad": self.grad,
+            "tol_dist": self.dist,
+            "success": self.success,
+            "near": self.near,
+            "stall": self.stall,
+        }
 
 
 #: The default of every solver's ``stop`` (a frozen instance: safe as a default argument).
@@ -312,6 +318,14 @@ def iterate(
     options = {**options, **stop.as_dict(), "steps": steps, "record_every": record_every}
     outcome = classify_outcomes(problem, x, status, dist, gnorm, gnorm0, stop, point)
     return LocalSearchResult(
-        x=x, fun=fun, distance=dist, grad_norm=gnorm, nit=nit, status=status,
-        method=method, options=options, trajectory=trajectory, outcome=outcome,
+        x=x,
+        fun=fun,
+        distance=dist,
+        grad_norm=gnorm,
+        nit=nit,
+        status=status,
+        method=method,
+        options=options,
+        trajectory=trajectory,
+        outcome=outcome,
     )

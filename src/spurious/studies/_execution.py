@@ -63,8 +63,9 @@ def run_chunk_task(run_chunk: Callable, params: dict, chunk: Any, seed: int, ind
     frame = run_chunk(params, chunk, seed)
     if not isinstance(frame, pd.DataFrame):
         raise SolverError(f"chunk {chunk!r}: run_chunk returned {type(frame).__name__}, expected a pandas DataFrame")
-    return ChunkOutcome(index, frame.reset_index(drop=True), socket.gethostname(), os.getpid(), started,
-                        time.perf_counter() - t0)
+    return ChunkOutcome(
+        index, frame.reset_index(drop=True), socket.gethostname(), os.getpid(), started, time.perf_counter() - t0
+    )
 
 
 def _worker_init() -> None:
@@ -157,8 +158,9 @@ def check_scheduler(address: str) -> str:
     """``address`` if it is a Dask scheduler address ``tcp://HOST:PORT``; else :class:`InputError`."""
     m = _ADDRESS.match(address.strip()) if isinstance(address, str) else None
     if m is None or not 0 < int(m.group(3)) < 65536:
-        raise InputError(f"--scheduler {address!r}: expected a Dask scheduler address PROTOCOL://HOST:PORT, "
-                         "e.g. tcp://10.0.0.5:8786")
+        raise InputError(
+            f"--scheduler {address!r}: expected a Dask scheduler address PROTOCOL://HOST:PORT, e.g. tcp://10.0.0.5:8786"
+        )
     return address.strip()
 
 
@@ -201,8 +203,19 @@ def _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler) -> None:
     futures = []
     try:
         with client.as_current():
-            futures = [client.submit(run_chunk_task, run_chunk, params, chunk, seed, index, pure=False,
-                                     key=f"spurious-chunk-{index}-{time.time_ns()}") for index, chunk in tasks]
+            futures = [
+                client.submit(
+                    run_chunk_task,
+                    run_chunk,
+                    params,
+                    chunk,
+                    seed,
+                    index,
+                    pure=False,
+                    key=f"spurious-chunk-{index}-{time.time_ns()}",
+                )
+                for index, chunk in tasks
+            ]
             pending, alone_since = set(futures), None
             while pending:
                 done = {f for f in pending if f.done()}

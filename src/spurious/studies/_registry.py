@@ -68,8 +68,10 @@ class Verdict:
         return {k: getattr(self, k) for k in ("quantity", "paper", "ours", "tolerance", "verdict", "note")}
 
     def __str__(self) -> str:
-        return summary_lines(f"{self.verdict}: {self.quantity}", [
-            ("paper", self.paper), ("ours", self.ours), ("tolerance", self.tolerance), ("note", self.note or ...)])
+        return summary_lines(
+            f"{self.verdict}: {self.quantity}",
+            [("paper", self.paper), ("ours", self.ours), ("tolerance", self.tolerance), ("note", self.note or ...)],
+        )
 
     def __repr__(self) -> str:
         return f"Verdict({self.verdict!r}, {self.quantity!r})"
@@ -248,5 +250,7 @@ def get_experiment(name: str) -> Experiment:
 
 def describe() -> list[dict[str, str]]:
     """``[{"name", "description", "citation"}]`` of every experiment, sorted by name."""
-    return [{"name": n, "description": get_experiment(n).description, "citation": get_experiment(n).citation}
-            for n in experiments()]
+    return [
+        {"name": n, "description": get_experiment(n).description, "citation": get_experiment(n).citation}
+        for n in experiments()
+    ]

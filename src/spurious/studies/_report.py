@@ -34,14 +34,20 @@ def summary_markdown(manifest: dict, verdicts: Sequence[Verdict], figures: Seque
     lines = [f"# {manifest['experiment']}", "", manifest.get("description", ""), ""]
     if manifest.get("overrides"):
         shown = ", ".join(f"`{k}={json.dumps(v)}`" for k, v in manifest["overrides"].items())
-        lines += [f"**Parameters overridden** (`--set`): {shown}; every other parameter is the "
-                  f"{'quick' if manifest['quick'] else 'full'} default. The verdicts below use the tolerances "
-                  "computed from these parameters.", ""]
-    lines += [f"- paper: {manifest.get('citation', '')}",
-              f"- seed: {manifest['seed']}, quick: {str(manifest['quick']).lower()}"
-              + (" (small faithful version; tolerances widened for its sample, as stated below)"
-                 if manifest["quick"] else ""),
-              f"- parameters: `{json.dumps(manifest['parameters'], sort_keys=True)}`"]
+        lines += [
+            f"**Parameters overridden** (`--set`): {shown}; every other parameter is the "
+            f"{'quick' if manifest['quick'] else 'full'} default. The verdicts below use the tolerances "
+            "computed from these parameters.",
+            "",
+        ]
+    lines += [
+        f"- paper: {manifest.get('citation', '')}",
+        f"- seed: {manifest['seed']}, quick: {str(manifest['quick']).lower()}"
+        + (
+            " (small faithful version; tolerances widened for its sample, as stated below)" if manifest["quick"] else ""
+        ),
+        f"- parameters: `{json.dumps(manifest['parameters'], sort_keys=True)}`",
+    ]
     for k, v in sorted(manifest.get("experiment_fields", {}).items()):
         lines.append(f"- {k}: {v if isinstance(v, str) else json.dumps(v)}")
     lines += ["", "| " + " | ".join(COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
@@ -68,9 +74,13 @@ def _environment():
     """The jinja2 environment of the page templates (``studies/templates``), autoescaping HTML."""
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.PackageLoader("spurious.studies", "templates"),
-                              autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
-                              lstrip_blocks=True, keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("spurious.studies", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def _css() -> str:
@@ -100,17 +110,27 @@ def _run_context(manifest: dict, out: Path, base: Path) -> dict:
     versions = manifest.get("versions", {})
     figures = [{"name": p.stem, "href": href + "figures/" + p.name} for p in sorted((out / "figures").glob("*.png"))]
     return {
-        "name": manifest["experiment"], "description": manifest.get("description", ""),
-        "citation": manifest.get("citation", ""), "quick": bool(manifest.get("quick")), "seed": manifest.get("seed"),
-        "overrides": manifest.get("overrides") or {}, "finished": _when(manifest.get("finished")),
-        "version": versions.get("spurious", "?"), "commit": manifest.get("git_commit"),
+        "name": manifest["experiment"],
+        "description": manifest.get("description", ""),
+        "citation": manifest.get("citation", ""),
+        "quick": bool(manifest.get("quick")),
+        "seed": manifest.get("seed"),
+        "overrides": manifest.get("overrides") or {},
+        "finished": _when(manifest.get("finished")),
+        "version": versions.get("spurious", "?"),
+        "commit": manifest.get("git_commit"),
         "platform": f"Python {versions.get('python', '?')}, numpy {versions.get('numpy', '?')}, "
-                    f"{versions.get('platform', '?')}",
-        "fields": {k: v if isinstance(v, str) else json.dumps(v)
-                   for k, v in sorted(manifest.get("experiment_fields", {}).items())},
+        f"{versions.get('platform', '?')}",
+        "fields": {
+            k: v if isinstance(v, str) else json.dumps(v)
+            for k, v in sorted(manifest.get("experiment_fields", {}).items())
+        },
         "parameters": json.dumps(manifest.get("parameters", {}), indent=2, sort_keys=True),
-        "verdicts": verdicts, "notes": notes, "counts": {k: n for k, n in counts.items() if n},
-        "figures": figures, "href": href,
+        "verdicts": verdicts,
+        "notes": notes,
+        "counts": {k: n for k, n in counts.items() if n},
+        "figures": figures,
+        "href": href,
     }
 
 
@@ -140,8 +160,11 @@ def index_html(runs: Sequence[str | Path], base: str | Path) -> str:
     base = Path(base)
     contexts = [_run_context(_read_manifest(Path(out)), Path(out), base) for out in runs]
     totals = {k: sum(r["counts"].get(k, 0) for r in contexts) for k in VERDICTS}
-    return _environment().get_template("index.html.j2").render(
-        runs=contexts, totals={k: n for k, n in totals.items() if n}, css=_css(), written=_when(time.time()))
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(runs=contexts, totals={k: n for k, n in totals.items() if n}, css=_css(), written=_when(time.time()))
+    )
 
 
 def write_index(path: str | Path, runs: Sequence[str | Path]) -> Path:

@@ -49,8 +49,21 @@ log = logging.getLogger(__name__)
 IDENTITY = ("experiment", "parameters", "seed", "quick", "chunks")
 
 #: distributions whose versions go to the manifest (read from metadata, never imported)
-DEPENDENCIES = ("spurious", "numpy", "scipy", "numba", "cvxpy", "clarabel", "pandas", "pyarrow", "matplotlib",
-                "tqdm", "dask", "distributed", "torch")
+DEPENDENCIES = (
+    "spurious",
+    "numpy",
+    "scipy",
+    "numba",
+    "cvxpy",
+    "clarabel",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "tqdm",
+    "dask",
+    "distributed",
+    "torch",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,14 +92,26 @@ class RunResult:
 
     def to_dict(self) -> dict:
         """JSON-able: ``name``, ``out``, ``verdicts`` (the CLI's keys), and where everything landed."""
-        return {"name": self.name, "out": str(self.out), "verdicts": verdict_rows(self.verdicts),
-                "summary": str(self.summary), "figures": list(self.figures), "results": str(self.results),
-                "manifest": str(self.manifest), "chunks_run": self.chunks_run, "chunks_reused": self.chunks_reused}
+        return {
+            "name": self.name,
+            "out": str(self.out),
+            "verdicts": verdict_rows(self.verdicts),
+            "summary": str(self.summary),
+            "figures": list(self.figures),
+            "results": str(self.results),
+            "manifest": str(self.manifest),
+            "chunks_run": self.chunks_run,
+            "chunks_reused": self.chunks_reused,
+        }
 
     def __str__(self) -> str:
         counts = {v: sum(q.verdict == v for q in self.verdicts) for v in ("match", "miss", "refuted")}
-        rows = [("out", str(self.out)), ("verdicts", ", ".join(f"{n} {k}" for k, n in counts.items())),
-                ("chunks run, reused", (self.chunks_run, self.chunks_reused)), ("summary", str(self.summary))]
+        rows = [
+            ("out", str(self.out)),
+            ("verdicts", ", ".join(f"{n} {k}" for k, n in counts.items())),
+            ("chunks run, reused", (self.chunks_run, self.chunks_reused)),
+            ("summary", str(self.summary)),
+        ]
         rows += [(f"  {q.verdict}", q.quantity) for q in self.verdicts]
         return summary_lines(f"RunResult {self.name}", rows)
 
@@ -122,8 +147,13 @@ def git_commit() -> str | None:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
         if head.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -179,8 +209,10 @@ def _check_out(out: Path, identity: dict, resume: bool) -> dict | None:
     mpath = out / "manifest.json"
     if not mpath.exists():
         if out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
-            raise InputError(f"--out {out}: the directory is not empty and holds no run (no manifest.json); "
-                             "choose an empty or new directory")
+            raise InputError(
+                f"--out {out}: the directory is not empty and holds no run (no manifest.json); "
+                "choose an empty or new directory"
+            )
         return None
     try:
         old = json.loads(mpath.read_text(encoding="utf-8"))
@@ -189,11 +221,15 @@ def _check_out(out: Path, identity: dict, resume: bool) -> dict | None:
     differ = [k for k in IDENTITY if old.get(k) != identity[k]]
     if differ:
         what = "the --quick run" if old.get("quick") else "the full run"
-        raise InputError(f"--out {out} holds {what} of {old.get('experiment')!r} with different "
-                         f"{', '.join(differ)}; runs are never mixed: give another --out (or delete {out})")
+        raise InputError(
+            f"--out {out} holds {what} of {old.get('experiment')!r} with different "
+            f"{', '.join(differ)}; runs are never mixed: give another --out (or delete {out})"
+        )
     if not resume and old.get("status") != "complete":
-        raise InputError(f"--out {out} already holds this run, {old.get('status', 'unknown')}; "
-                         "pass --resume to finish it, or give another --out")
+        raise InputError(
+            f"--out {out} already holds this run, {old.get('status', 'unknown')}; "
+            "pass --resume to finish it, or give another --out"
+        )
     return old
 
 
@@ -267,11 +303,14 @@ def _take_over_stale_lock(out: Path) -> None:
         owner = json.loads(lock.read_text(encoding="utf-8"))
         pid, host = int(owner["pid"]), str(owner["host"])
     except (OSError, ValueError, KeyError, TypeError):
-        raise InputError(f"--out {out}: locked by another run ({lock} is unreadable); "
-                         f"if no run uses this directory, delete {lock}") from None
+        raise InputError(
+            f"--out {out}: locked by another run ({lock} is unreadable); if no run uses this directory, delete {lock}"
+        ) from None
     if host != socket.gethostname():
-        raise InputError(f"--out {out}: in use by process {pid} on {host} (or left by a run that died there); "
-                         f"if no run uses this directory, delete {lock}")
+        raise InputError(
+            f"--out {out}: in use by process {pid} on {host} (or left by a run that died there); "
+            f"if no run uses this directory, delete {lock}"
+        )
     if _pid_alive(pid):
         raise InputError(f"--out {out}: in use by process {pid} on this host; wait for it or choose another --out")
     log.warning("%s: taking over the stale lock of process %d, which is no longer running", out, pid)
@@ -357,8 +396,10 @@ def apply_overrides(params: dict, overrides: dict[str, Any], name: str = "experi
                 raise InputError(f"--set {key}: {where} has no parameter {part!r}; known: {', '.join(known)}")
             if depth == len(parts) - 1:
                 if not _fits(value, node[part]):
-                    raise InputError(f"--set {key}={json.dumps(value)}: expected {_kind(node[part])} "
-                                     f"like the default {json.dumps(node[part])}")
+                    raise InputError(
+                        f"--set {key}={json.dumps(value)}: expected {_kind(node[part])} "
+                        f"like the default {json.dumps(node[part])}"
+                    )
                 node[part] = float(value) if isinstance(node[part], float) else value
             else:
                 node = node[part]
@@ -452,8 +493,10 @@ def reproduce(
         msg = str(exc).removeprefix(f"{exp.name}: ")
         raise type(exc)(f"{exp.name} with --set {_overrides_text(overrides)}: {msg}") from None
     except Exception as exc:  # the experiment's own code refused the overridden values
-        raise InputError(f"{exp.name} with --set {_overrides_text(overrides)}: the experiment cannot use these "
-                         f"values ({type(exc).__name__}: {exc})") from None
+        raise InputError(
+            f"{exp.name} with --set {_overrides_text(overrides)}: the experiment cannot use these "
+            f"values ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _reproduce(exp, params, overrides, quick, out, seed, workers, scheduler, resume, progress) -> RunResult:
@@ -466,20 +509,18 @@ def _reproduce(exp, params, overrides, quick, out, seed, workers, scheduler, res
     if len({json.dumps(c, sort_keys=True) for c in chunks}) != len(chunks):
         raise InputError(f"{exp.name}: chunk keys are not distinct")
     out = Path(out) if out is not None else default_out(exp.name, quick)
-    identity = {"experiment": exp.name, "parameters": params, "seed": int(seed), "quick": bool(quick),
-                "chunks": chunks}
+    identity = {"experiment": exp.name, "parameters": params, "seed": int(seed), "quick": bool(quick), "chunks": chunks}
     if scheduler is not None:
         scheduler = check_scheduler(scheduler)
     with _run_lock(out):
-        return _run_locked(exp, out, identity, params, chunks, int(seed), workers, scheduler, resume, progress,
-                           overrides)
+        return _run_locked(
+            exp, out, identity, params, chunks, int(seed), workers, scheduler, resume, progress, overrides
+        )
 
 
-def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, resume, progress,
-                overrides) -> RunResult:
+def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, resume, progress, overrides) -> RunResult:
     """The body of :func:`reproduce`, with ``out`` locked."""
     import pandas as pd
-
 
     old = _check_out(out, identity, resume)
     (out / "chunks").mkdir(parents=True, exist_ok=True)
@@ -487,8 +528,13 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
     for stale in (out / "chunks").glob(".*.tmp"):
         stale.unlink()
 
-    session = {"started": time.time(), "host": socket.gethostname(), "pid": os.getpid(),
-               "workers": None if scheduler else (workers or default_workers()), "scheduler": scheduler}
+    session = {
+        "started": time.time(),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "workers": None if scheduler else (workers or default_workers()),
+        "scheduler": scheduler,
+    }
     manifest = {
         **identity,
         "description": exp.description,
@@ -515,9 +561,15 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
         nonlocal rows
         path = chunk_path(out, res.index)
         _write_parquet(res.frame, path)
-        manifest["chunk_runs"][str(res.index)] = {"chunk": chunks[res.index], "host": res.host, "pid": res.pid,
-                                                  "started": res.started, "seconds": res.seconds,
-                                                  "rows": len(res.frame), "sha256": file_sha256(path)}
+        manifest["chunk_runs"][str(res.index)] = {
+            "chunk": chunks[res.index],
+            "host": res.host,
+            "pid": res.pid,
+            "started": res.started,
+            "seconds": res.seconds,
+            "rows": len(res.frame),
+            "sha256": file_sha256(path),
+        }
         _write_manifest(out, manifest)
         rows += len(res.frame)
         if bar is not None:
@@ -525,8 +577,15 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
             bar.update(1)
 
     try:
-        execute(pending, run_chunk=exp.run_chunk, params=params, seed=int(seed), on_done=on_done,
-                workers=workers, scheduler=scheduler)
+        execute(
+            pending,
+            run_chunk=exp.run_chunk,
+            params=params,
+            seed=int(seed),
+            on_done=on_done,
+            workers=workers,
+            scheduler=scheduler,
+        )
     except BaseException:
         n = sum(chunk_path(out, i).exists() for i in range(len(chunks)))
         if old is None and n == 0:  # nothing ran in a fresh directory: leave nothing behind
@@ -537,8 +596,13 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
             _write_manifest(out, manifest)
         except OSError as exc:  # e.g. the disk that stopped the run is still full
             log.warning("%s: could not mark the manifest interrupted (%s)", out, exc.strerror or exc)
-        log.info("%s interrupted: %d of %d chunks on disk in %s; rerun with --resume to finish",
-                    exp.name, n, len(chunks), out)
+        log.info(
+            "%s interrupted: %d of %d chunks on disk in %s; rerun with --resume to finish",
+            exp.name,
+            n,
+            len(chunks),
+            out,
+        )
         raise
     finally:
         if bar is not None:
@@ -557,8 +621,17 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
     _write_manifest(out, manifest)
     summary = write_summary(out, manifest, verdicts, figures)
     write_run_page(out)
-    return RunResult(exp.name, out, verdicts, figures, summary, out / "manifest.json", out / "results.parquet",
-                     len(pending), len(done))
+    return RunResult(
+        exp.name,
+        out,
+        verdicts,
+        figures,
+        summary,
+        out / "manifest.json",
+        out / "results.parquet",
+        len(pending),
+        len(done),
+    )
 
 
 def run_all(

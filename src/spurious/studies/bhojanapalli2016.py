@@ -65,19 +65,29 @@ def examples_chunk(params: dict, chunk: str, seed: int) -> pd.DataFrame:
     k = params["examples"].index(chunk)
     cert = certify(inst.problem(), inst.x, starts=params["witness_starts"], rng=trial_stream(seed, 0, k))
     d = cert.to_dict()
-    return pd.DataFrame([{
-        "example": chunk,
-        "variant": "corrected" if "corrected" in chunk else "printed",
-        "n": inst.operator.n, "r": int(inst.x.shape[1]), "m": inst.operator.m,
-        "claim": ex.claim,
-        "f": d["f"], "grad_norm": d["grad_norm"], "hess_min_eig": d["hess_min_eig"],
-        "second_order": bool(d["second_order"]), "spurious": bool(d["spurious"]),
-        "local_min": {True: "true", False: "false", None: "undecided"}[d["local_min"]],
-        "method": d["method"], "distance": d["distance"],
-        "witness_f": np.nan if d["witness_f"] is None else float(d["witness_f"]),
-        "witness_distance": np.nan if d["witness_distance"] is None else float(d["witness_distance"]),
-        "witness": "" if d["witness"] is None else json.dumps(d["witness"]),
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "example": chunk,
+                "variant": "corrected" if "corrected" in chunk else "printed",
+                "n": inst.operator.n,
+                "r": int(inst.x.shape[1]),
+                "m": inst.operator.m,
+                "claim": ex.claim,
+                "f": d["f"],
+                "grad_norm": d["grad_norm"],
+                "hess_min_eig": d["hess_min_eig"],
+                "second_order": bool(d["second_order"]),
+                "spurious": bool(d["spurious"]),
+                "local_min": {True: "true", False: "false", None: "undecided"}[d["local_min"]],
+                "method": d["method"],
+                "distance": d["distance"],
+                "witness_f": np.nan if d["witness_f"] is None else float(d["witness_f"]),
+                "witness_distance": np.nan if d["witness_distance"] is None else float(d["witness_distance"]),
+                "witness": "" if d["witness"] is None else json.dumps(d["witness"]),
+            }
+        ]
+    )
 
 
 def _fmt(v: float) -> str:
@@ -88,25 +98,36 @@ def examples_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     """One verdict per example: ``refuted`` with the witness where the paper's claim fails."""
     verdicts = []
     for _, row in df.sort_values("example", key=lambda s: s.map(params["examples"].index)).iterrows():
-        ours = (f"f = {_fmt(row.f)}, ‖∇f‖ = {row.grad_norm:.1e}, λ_min(∇²f) = {_fmt(row.hess_min_eig)}, "
-                f"second-order = {row.second_order}, local_min = {row.local_min}")
+        ours = (
+            f"f = {_fmt(row.f)}, ‖∇f‖ = {row.grad_norm:.1e}, λ_min(∇²f) = {_fmt(row.hess_min_eig)}, "
+            f"second-order = {row.second_order}, local_min = {row.local_min}"
+        )
         if row.local_min == "false":
-            ours += (f"; witness f = {row.witness_f:.6g} < {_fmt(row.f)} at distance "
-                     f"{row.witness_distance:.3g} ({row.method})")
+            ours += (
+                f"; witness f = {row.witness_f:.6g} < {_fmt(row.f)} at distance "
+                f"{row.witness_distance:.3g} ({row.method})"
+            )
         if row.variant == "printed":
             paper = "spurious local minimum, f = 1"
             verdict = {"true": "match", "false": "refuted", "undecided": "miss"}[row.local_min]
-            note = (f"the point is {'a second-order point' if row.second_order else 'not even a second-order point'}; "
-                    + {"refuted": "a nearby point with smaller f exists, so it is not a local minimum "
-                                  "(spurious.examples docstring explains why)",
-                       "match": "certified strict local minimum",
-                       "miss": "the certificate could not decide"}[verdict])
+            note = (
+                f"the point is {'a second-order point' if row.second_order else 'not even a second-order point'}; "
+                + {
+                    "refuted": "a nearby point with smaller f exists, so it is not a local minimum "
+                    "(spurious.examples docstring explains why)",
+                    "match": "certified strict local minimum",
+                    "miss": "the certificate could not decide",
+                }[verdict]
+            )
         else:
             paper = "— (corrected variant: ours, not in the paper) strict spurious local minimum, f = 1"
             verdict = "match" if row.local_min == "true" and row.spurious else "miss"
             note = "off-diagonal measurements e_ie_jᵀ + e_je_iᵀ (spurious.examples); our claim, checked the same way"
-        verdicts.append(Verdict(f"{row.example}: claimed point", paper, ours, "certificate tolerances "
-                                 "(certify defaults)", verdict, note))
+        verdicts.append(
+            Verdict(
+                f"{row.example}: claimed point", paper, ours, "certificate tolerances (certify defaults)", verdict, note
+            )
+        )
     _examples_figure(params, df, figures_dir)
     return verdicts
 
@@ -142,20 +163,49 @@ def phase_params(quick: bool) -> dict:
     ``check_*``: the runs recomputed in float64 with no early stopping (all ``steps``
     iterations) to check that float32 and dropping converged runs change no success flag.
     """
-    common = {"inits": list(INITS), "steps": 1000, "lr_factor": 0.1, "success_tol": 1e-2,
-              "tol_rel_dist": 1e-3, "tol_rel_f": 1e-9, "check_trial": 0}
+    common = {
+        "inits": list(INITS),
+        "steps": 1000,
+        "lr_factor": 0.1,
+        "success_tol": 1e-2,
+        "tol_rel_dist": 1e-3,
+        "tol_rel_f": 1e-9,
+        "check_trial": 0,
+    }
     if quick:
-        return {**common, "n": 20, "ms": list(range(10, 201, 10)), "ranks": [1, 2, 3, 4], "trials": 5,
-                "dtype": "float64", "block": 10, "check_ranks": [2, 4], "check_max_m": 200}
-    return {**common, "n": 100, "ms": list(range(100, 2001, 100)), "ranks": list(range(1, 11)), "trials": 10,
-            "dtype": "float32", "block": 100, "check_ranks": [2, 7], "check_max_m": 1200}
+        return {
+            **common,
+            "n": 20,
+            "ms": list(range(10, 201, 10)),
+            "ranks": [1, 2, 3, 4],
+            "trials": 5,
+            "dtype": "float64",
+            "block": 10,
+            "check_ranks": [2, 4],
+            "check_max_m": 200,
+        }
+    return {
+        **common,
+        "n": 100,
+        "ms": list(range(100, 2001, 100)),
+        "ranks": list(range(1, 11)),
+        "trials": 10,
+        "dtype": "float32",
+        "block": 100,
+        "check_ranks": [2, 7],
+        "check_max_m": 1200,
+    }
 
 
 def phase_work(params: dict) -> tuple[float, str]:
     """GD runs × steps over the (trial, init, r, m) grid."""
     t, s = params["trials"], params["steps"]
     runs = float(t) * len(params["inits"]) * len(params["ranks"]) * len(params["ms"])
-    return runs * s, f"trials = {t} × {len(params['inits'])} inits × {len(params['ranks'])} ranks × {len(params['ms'])} ms × steps = {s}"
+    return (
+        runs * s,
+        f"trials = {t} × {len(params['inits'])} inits × {len(params['ranks'])} ranks × {len(params['ms'])} ms × "
+        f"steps = {s}",
+    )
 
 
 def noise_work(params: dict) -> tuple[float, str]:
@@ -163,7 +213,11 @@ def noise_work(params: dict) -> tuple[float, str]:
     t, s = params["trials"], params["steps"]
     runs = float(t) * len(params["ranks"]) * len(params["ms"]) * len(params["sigmas"])
     runs += float(params["test_trials"]) * len(params["test_ranks"]) * len(params["sigmas"])
-    return runs * s, f"trials = {t} × {len(params['ranks'])} ranks × {len(params['ms'])} ms × {len(params['sigmas'])} sigmas × steps = {s}"
+    return (
+        runs * s,
+        f"trials = {t} × {len(params['ranks'])} ranks × {len(params['ms'])} ms × {len(params['sigmas'])} sigmas × "
+        f"steps = {s}",
+    )
 
 
 def phase_chunks(params: dict) -> list[str]:
@@ -199,8 +253,16 @@ def svd_start(A: np.ndarray, b: np.ndarray, z: np.ndarray, m: int) -> np.ndarray
     return spectral(problem)[0]
 
 
-def phase_trial(params: dict, trial: int, seed: int, *, dtype: str | None = None, steps: int | None = None,
-                tolerances: bool = True, select=None):
+def phase_trial(
+    params: dict,
+    trial: int,
+    seed: int,
+    *,
+    dtype: str | None = None,
+    steps: int | None = None,
+    tolerances: bool = True,
+    select=None,
+):
     """All runs (m, r, init) of one trial of the phase grid; returns a list of result-row dicts.
 
     ``dtype``, ``steps``, ``tolerances`` override the parameters (for the precision and
@@ -229,8 +291,13 @@ def phase_trial(params: dict, trial: int, seed: int, *, dtype: str | None = None
                 sig1.append(sig[mi])
     dt = np.dtype(dtype or params["dtype"])
     res = prefix_gd(
-        A.astype(dt), np.array(b_all), np.array(stars), np.array(x0),
-        np.array([q[0] for q in runs]), np.array([q[3] for q in runs]), np.array(lr),
+        A.astype(dt),
+        np.array(b_all),
+        np.array(stars),
+        np.array(x0),
+        np.array([q[0] for q in runs]),
+        np.array([q[3] for q in runs]),
+        np.array(lr),
         steps=params["steps"] if steps is None else steps,
         tol_rel_dist=params["tol_rel_dist"] if tolerances else None,
         tol_rel_f=params["tol_rel_f"] if tolerances else None,
@@ -238,11 +305,21 @@ def phase_trial(params: dict, trial: int, seed: int, *, dtype: str | None = None
     rows = []
     for q, (m, r, init, g) in enumerate(runs):
         rel = float(res.distance[q] / np.linalg.norm(stars[g]))
-        rows.append({
-            "trial": trial, "m": m, "r": r, "init": init, "rel_error": rel,
-            "success": bool(rel <= params["success_tol"]), "nit": int(res.nit[q]), "status": int(res.status[q]),
-            "f_over_m": float(res.fun[q]), "lr": float(lr[q]), "sigma1": float(sig1[q]),
-        })
+        rows.append(
+            {
+                "trial": trial,
+                "m": m,
+                "r": r,
+                "init": init,
+                "rel_error": rel,
+                "success": bool(rel <= params["success_tol"]),
+                "nit": int(res.nit[q]),
+                "status": int(res.status[q]),
+                "f_over_m": float(res.fun[q]),
+                "lr": float(lr[q]),
+                "sigma1": float(sig1[q]),
+            }
+        )
     return rows
 
 
@@ -252,8 +329,14 @@ def phase_chunk(params: dict, chunk: str, seed: int) -> pd.DataFrame:
 
     if chunk == "check":
         ranks, top = set(params["check_ranks"]), params["check_max_m"]
-        rows = phase_trial(params, params["check_trial"], seed, dtype="float64", tolerances=False,
-                           select=lambda m, r, init: r in ranks and m <= top)
+        rows = phase_trial(
+            params,
+            params["check_trial"],
+            seed,
+            dtype="float64",
+            tolerances=False,
+            select=lambda m, r, init: r in ranks and m <= top,
+        )
         variant = "check-float64-full"
     else:
         rows = phase_trial(params, int(chunk.split("-")[1]), seed)
@@ -285,16 +368,25 @@ def phase_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         per_r = ", ".join(f"r={r}: {m50[init][r]:.0f}" for r in ranks)
         ok = np.isfinite(mean) and abs(mean - 1.0) <= 0.25
         dof_ratio = float(np.nanmean([m50[init][r] / (n * r - r * (r - 1) / 2) for r in ranks]))
-        verdicts.append(Verdict(
-            f"m at 50 % success / (2nr), mean over r = {ranks[0]}…{ranks[-1]} ({init} init)",
-            "≈ 1 (\"phase transition around m = 2·n·r\", Fig. 1 caption)", f"{mean:.2f} (m50: {per_r})",
-            f"±0.25 (\"around\"; m grid step {step} = {step / (2 * n):.2g}·2n)", "match" if ok else "miss",
-            "" if ok else (
-                "our transition is linear in r but below 2nr: m50 ≈ "
-                f"{mean * 2:.2f}·n·r, about {dof_ratio:.2f}"
-                "× the degrees of freedom nr − r(r−1)/2. Suspect: the paper's \"around 2nr\" is a loose reading of its "
-                "panel, or its unstated details (scale of the random init, what counts as an iteration) differ; "
-                "the 1,000-iteration cap matters near the transition (runs still converging there)")))
+        verdicts.append(
+            Verdict(
+                f"m at 50 % success / (2nr), mean over r = {ranks[0]}…{ranks[-1]} ({init} init)",
+                '≈ 1 ("phase transition around m = 2·n·r", Fig. 1 caption)',
+                f"{mean:.2f} (m50: {per_r})",
+                f'±0.25 ("around"; m grid step {step} = {step / (2 * n):.2g}·2n)',
+                "match" if ok else "miss",
+                ""
+                if ok
+                else (
+                    "our transition is linear in r but below 2nr: m50 ≈ "
+                    f"{mean * 2:.2f}·n·r, about {dof_ratio:.2f}"
+                    '× the degrees of freedom nr − r(r−1)/2. Suspect: the paper\'s "around 2nr" is a loose reading '
+                    "of its "
+                    "panel, or its unstated details (scale of the random init, what counts as an iteration) differ; "
+                    "the 1,000-iteration cap matters near the transition (runs still converging there)"
+                ),
+            )
+        )
     d = np.array([m50["random"][r] - m50["svd"][r] for r in ranks])
     worst = float(np.nanmax(np.abs(d))) if np.isfinite(d).any() else float("nan")
     rates = main.groupby("init").success.agg(["mean", "size"])
@@ -303,27 +395,39 @@ def phase_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     ok = np.isfinite(worst) and worst <= step
     div = main[main.status == 2]
     below = int(sum(m < m50[init].get(r, np.inf) for m, r, init in zip(div.m, div.r, div.init, strict=True)))
-    diverged = (f"{len(div)} runs diverged (non-finite iterate: the step 0.1/σ₁(A*(y)/m) is too long for the "
-                f"curvature of f/m at small m), {below} of them at an m below their (r, init) 50 % point; "
-                "they count as failures")
-    verdicts.append(Verdict(
-        "max over r of |m50(random) − m50(SVD)|", "no significant difference between the inits",
-        f"{worst:.0f} (overall success {p1:.3f} random vs {p2:.3f} SVD, 3σ = {3 * sd:.3f})",
-        f"≤ one m grid step ({step})", "match" if ok else "miss",
-        f"m50(SVD) < m50(random) for {int(np.sum(d > 0))} of {len(ranks)} ranks, > for {int(np.sum(d < 0))} "
-        "(SVD starts closer, so within the 1,000-iteration cap it converges in a few more cells near the "
-        "transition); " + ("" if ok else "the two inits differ by more than one grid step somewhere; ") + diverged))
+    diverged = (
+        f"{len(div)} runs diverged (non-finite iterate: the step 0.1/σ₁(A*(y)/m) is too long for the "
+        f"curvature of f/m at small m), {below} of them at an m below their (r, init) 50 % point; "
+        "they count as failures"
+    )
+    verdicts.append(
+        Verdict(
+            "max over r of |m50(random) − m50(SVD)|",
+            "no significant difference between the inits",
+            f"{worst:.0f} (overall success {p1:.3f} random vs {p2:.3f} SVD, 3σ = {3 * sd:.3f})",
+            f"≤ one m grid step ({step})",
+            "match" if ok else "miss",
+            f"m50(SVD) < m50(random) for {int(np.sum(d > 0))} of {len(ranks)} ranks, > for {int(np.sum(d < 0))} "
+            "(SVD starts closer, so within the 1,000-iteration cap it converges in a few more cells near the "
+            "transition); " + ("" if ok else "the two inits differ by more than one grid step somewhere; ") + diverged,
+        )
+    )
     chk = df[df.variant == "check-float64-full"]
     if len(chk):
         mg = main.merge(chk, on=["trial", "m", "r", "init"], suffixes=("", "_ref"))
         bad = int((mg.success != mg.success_ref).sum())
-        verdicts.append(Verdict(
-            f"success flags, {params['dtype']} + early stop vs float64 × {params['steps']} iterations",
-            "— (our implementation check, not a paper claim)", f"{bad} of {len(mg)} runs differ "
-            f"(trial {params['check_trial']}, r ∈ {params['check_ranks']}, m ≤ {params['check_max_m']})",
-            "0 differences", "match" if bad == 0 and len(mg) else "miss",
-            f"stops: ‖UUᵀ − X*‖_F ≤ {params['tol_rel_dist']:g}·‖X*‖_F or ‖A(UUᵀ) − y‖² ≤ "
-            f"{params['tol_rel_f']:g}·‖y‖²; success threshold {params['success_tol']:g}"))
+        verdicts.append(
+            Verdict(
+                f"success flags, {params['dtype']} + early stop vs float64 × {params['steps']} iterations",
+                "— (our implementation check, not a paper claim)",
+                f"{bad} of {len(mg)} runs differ "
+                f"(trial {params['check_trial']}, r ∈ {params['check_ranks']}, m ≤ {params['check_max_m']})",
+                "0 differences",
+                "match" if bad == 0 and len(mg) else "miss",
+                f"stops: ‖UUᵀ − X*‖_F ≤ {params['tol_rel_dist']:g}·‖X*‖_F or ‖A(UUᵀ) − y‖² ≤ "
+                f"{params['tol_rel_f']:g}·‖y‖²; success threshold {params['success_tol']:g}",
+            )
+        )
     return verdicts
 
 
@@ -334,8 +438,15 @@ def _phase_figure(params: dict, prob: pd.DataFrame, m50: dict, figures_dir: Path
     for ax, init in zip(axes[:2], params["inits"], strict=True):
         grid = prob[prob.init == init].pivot(index="r", columns="m", values="success").reindex(index=ranks, columns=ms)
         half = (ms[1] - ms[0]) / 2
-        im = ax.imshow(grid.values, origin="lower", aspect="auto", cmap="gray", vmin=0, vmax=1,
-                       extent=(ms[0] - half, ms[-1] + half, ranks[0] - 0.5, ranks[-1] + 0.5))
+        im = ax.imshow(
+            grid.values,
+            origin="lower",
+            aspect="auto",
+            cmap="gray",
+            vmin=0,
+            vmax=1,
+            extent=(ms[0] - half, ms[-1] + half, ranks[0] - 0.5, ranks[-1] + 0.5),
+        )
         ax.plot(2 * n * np.array(ranks), ranks, "r--", lw=1, label="m = 2nr")
         ax.set_xlim(ms[0] - half, ms[-1] + half)
         ax.set_xlabel("m")
@@ -360,18 +471,45 @@ def _phase_figure(params: dict, prob: pd.DataFrame, m50: dict, figures_dir: Path
 def noise_params(quick: bool) -> dict:
     """Noisy sensing: GD from a Gaussian random init to convergence, over ``σ_w``, ``m`` and ``r``."""
     if quick:
-        return {"n": 10, "ms": [100, 200, 400, 800], "ranks": [1, 2], "sigmas": [0.1, 1.0], "trials": 4,
-                "steps": 3000, "lr_factor": 0.1, "tol_grad": 1e-9, "block": 100, "rip_samples": 1000, "rip_starts": 2,
-                "test_m": 40_000, "test_ranks": [1], "test_trials": 3}
-    return {"n": 20, "ms": [200, 400, 800, 1600, 3200], "ranks": [1, 2, 4], "sigmas": [0.01, 0.1, 1.0, 10.0],
-            "trials": 10, "steps": 5000, "lr_factor": 0.1, "tol_grad": 1e-9, "block": 200,
-            "rip_samples": 2000, "rip_starts": 4, "test_m": 150_000, "test_ranks": [1], "test_trials": 10}
+        return {
+            "n": 10,
+            "ms": [100, 200, 400, 800],
+            "ranks": [1, 2],
+            "sigmas": [0.1, 1.0],
+            "trials": 4,
+            "steps": 3000,
+            "lr_factor": 0.1,
+            "tol_grad": 1e-9,
+            "block": 100,
+            "rip_samples": 1000,
+            "rip_starts": 2,
+            "test_m": 40_000,
+            "test_ranks": [1],
+            "test_trials": 3,
+        }
+    return {
+        "n": 20,
+        "ms": [200, 400, 800, 1600, 3200],
+        "ranks": [1, 2, 4],
+        "sigmas": [0.01, 0.1, 1.0, 10.0],
+        "trials": 10,
+        "steps": 5000,
+        "lr_factor": 0.1,
+        "tol_grad": 1e-9,
+        "block": 200,
+        "rip_samples": 2000,
+        "rip_starts": 4,
+        "test_m": 150_000,
+        "test_ranks": [1],
+        "test_trials": 10,
+    }
 
 
 def noise_chunks(params: dict) -> list[str]:
     """Trials of the (r, m, σ_w) grid, the RIP bounds of trial 0, and the trials of the test cell (m = test_m)."""
-    return ([f"trial-{t}" for t in range(params["trials"])] + ["rip"]
-            + [f"test-{t}" for t in range(params["test_trials"])])
+    return (
+        [f"trial-{t}" for t in range(params["trials"])] + ["rip"] + [f"test-{t}" for t in range(params["test_trials"])]
+    )
 
 
 def noise_chunk(params: dict, chunk: str, seed: int) -> pd.DataFrame:
@@ -390,10 +528,24 @@ def noise_chunk(params: dict, chunk: str, seed: int) -> pd.DataFrame:
             op = SensingOperator(A[:m], n)
             for r in ranks:
                 k = min(4 * r, n)
-                rb = rip_bounds(op, k, samples=params["rip_samples"], starts=params["rip_starts"],
-                                rng=trial_stream(seed, m, 1000 + r))
-                rows.append({"kind": "rip", "trial": 0, "m": m, "r": r, "rip_rank": k,
-                             "delta_lower": rb.lower, "delta_upper": rb.upper})
+                rb = rip_bounds(
+                    op,
+                    k,
+                    samples=params["rip_samples"],
+                    starts=params["rip_starts"],
+                    rng=trial_stream(seed, m, 1000 + r),
+                )
+                rows.append(
+                    {
+                        "kind": "rip",
+                        "trial": 0,
+                        "m": m,
+                        "r": r,
+                        "rip_rank": k,
+                        "delta_lower": rb.lower,
+                        "delta_upper": rb.upper,
+                    }
+                )
         return pd.DataFrame(rows)
     kind, trial = chunk.split("-")[0], int(chunk.split("-")[1])
     cell = 0
@@ -418,15 +570,35 @@ def noise_chunk(params: dict, chunk: str, seed: int) -> pd.DataFrame:
                 runs.append((r, s, m, g))
                 x0.append(x)
                 lr.append(params["lr_factor"] / sig[mi])
-    res = prefix_gd(A, np.array(b_all), np.array(stars), np.array(x0), np.array([q[2] for q in runs]),
-                    np.array([q[3] for q in runs]), np.array(lr), steps=params["steps"], tol_grad=params["tol_grad"])
+    res = prefix_gd(
+        A,
+        np.array(b_all),
+        np.array(stars),
+        np.array(x0),
+        np.array([q[2] for q in runs]),
+        np.array([q[3] for q in runs]),
+        np.array(lr),
+        steps=params["steps"],
+        tol_grad=params["tol_grad"],
+    )
     delta = full_rank_delta(A.T @ A, scale=A.shape[0]) if kind == "test" else np.nan
     rows = []
     for q, (r, s, m, _) in enumerate(runs):
-        rows.append({"kind": "gd" if kind == "trial" else "gd-test", "trial": trial, "m": m, "r": r, "sigma": s,
-                     "delta_paper_full": delta, "error": float(res.distance[q]),
-                     "bound": NOISE_BOUND_CONSTANT * np.sqrt(np.log(n) / m) * s, "grad_norm": float(res.grad_norm[q]),
-                     "nit": int(res.nit[q]), "status": int(res.status[q])})
+        rows.append(
+            {
+                "kind": "gd" if kind == "trial" else "gd-test",
+                "trial": trial,
+                "m": m,
+                "r": r,
+                "sigma": s,
+                "delta_paper_full": delta,
+                "error": float(res.distance[q]),
+                "bound": NOISE_BOUND_CONSTANT * np.sqrt(np.log(n) / m) * s,
+                "grad_norm": float(res.grad_norm[q]),
+                "nit": int(res.nit[q]),
+                "status": int(res.status[q]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -441,15 +613,19 @@ def noise_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     dmin = float(rip.delta_lower.min()) if len(rip) else float("nan")
     kind = "a test of the theorem" if dmin < DELTA_NOISY else "an illustration, not a test"
     holds = bool((gd.ratio <= 1.0).all())
-    verdicts = [Verdict(
-        "max over runs of ‖UUᵀ − X*‖_F / (20 √(log n / m) σ_w)",
-        "≤ 1 for every local minimum (Thm 3.1, w.p. ≥ 1 − 10/n²)",
-        f"{worst.ratio:.3f} (at r = {worst.r}, m = {worst.m}, σ_w = {worst.sigma:g}); "
-        f"{conv}/{len(gd)} runs converged to ‖∇(f/m)‖ ≤ {params['tol_grad']:g}",
-        "≤ 1", "match" if holds else "miss",
-        f"{kind}: the theorem needs δ₄ᵣ < 1/10; our instances have δ₄ᵣ ≥ {dmin:.3f} (spurious.rip lower bound, "
-        "scale-free, which is ≤ the paper's 1/m-normalized δ) at every (m, r), so its hypothesis "
-        f"{'holds' if dmin < DELTA_NOISY else 'fails'} there (see the m = test_m row for a cell where it holds)")]
+    verdicts = [
+        Verdict(
+            "max over runs of ‖UUᵀ − X*‖_F / (20 √(log n / m) σ_w)",
+            "≤ 1 for every local minimum (Thm 3.1, w.p. ≥ 1 − 10/n²)",
+            f"{worst.ratio:.3f} (at r = {worst.r}, m = {worst.m}, σ_w = {worst.sigma:g}); "
+            f"{conv}/{len(gd)} runs converged to ‖∇(f/m)‖ ≤ {params['tol_grad']:g}",
+            "≤ 1",
+            "match" if holds else "miss",
+            f"{kind}: the theorem needs δ₄ᵣ < 1/10; our instances have δ₄ᵣ ≥ {dmin:.3f} (spurious.rip lower bound, "
+            "scale-free, which is ≤ the paper's 1/m-normalized δ) at every (m, r), so its hypothesis "
+            f"{'holds' if dmin < DELTA_NOISY else 'fails'} there (see the m = test_m row for a cell where it holds)",
+        )
+    ]
     test = df[df.kind == "gd-test"]
     if len(test):
         dmax = float(test.delta_paper_full.max())
@@ -458,26 +634,35 @@ def noise_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         trials = test.trial.nunique()
         hyp = dmax < DELTA_NOISY
         verdict = "match" if bad / len(test) <= 10 / n**2 else ("refuted" if hyp else "miss")
-        verdicts.append(Verdict(
-            f"Thm 3.1 where its hypothesis holds: n = {n}, r ∈ {params['test_ranks']}, m = {params['test_m']:,}, "
-            f"{trials} operators × σ_w ∈ {params['sigmas']}: max error / bound",
-            "≤ 1 (w.p. ≥ 1 − 10/n²) when δ₄ᵣ < 1/10",
-            f"{float(ratio.max()):.3f}; {bad} of {len(test)} runs above the bound; δ₄ᵣ ≤ δ_full ≤ {dmax:.4f}",
-            "≤ 1", verdict,
-            ("a test of the theorem: " if hyp else "NOT a test (δ_full ≥ 1/10 in some trial): ")
-            + "δ_full is the exact full-rank RIP constant in the paper's 1/m normalization, an upper bound on δ₄ᵣ "
-            f"(max over the trials {dmax:.4f}); {int((test.status == 1).sum())}/{len(test)} runs converged"))
+        verdicts.append(
+            Verdict(
+                f"Thm 3.1 where its hypothesis holds: n = {n}, r ∈ {params['test_ranks']}, m = {params['test_m']:,}, "
+                f"{trials} operators × σ_w ∈ {params['sigmas']}: max error / bound",
+                "≤ 1 (w.p. ≥ 1 − 10/n²) when δ₄ᵣ < 1/10",
+                f"{float(ratio.max()):.3f}; {bad} of {len(test)} runs above the bound; δ₄ᵣ ≤ δ_full ≤ {dmax:.4f}",
+                "≤ 1",
+                verdict,
+                ("a test of the theorem: " if hyp else "NOT a test (δ_full ≥ 1/10 in some trial): ")
+                + "δ_full is the exact full-rank RIP constant in the paper's 1/m normalization, an upper bound on δ₄ᵣ "
+                f"(max over the trials {dmax:.4f}); {int((test.status == 1).sum())}/{len(test)} runs converged",
+            )
+        )
     # scaling: log error = a log σ + b log m + c (σ_w > 0)
     X = np.column_stack([np.log(gd.sigma), np.log(gd.m), np.log(gd.r), np.ones(len(gd))])
     coef, *_ = np.linalg.lstsq(X, np.log(gd.error), rcond=None)
-    verdicts.append(Verdict(
-        "error exponents in σ_w and m (least-squares fit of log error)",
-        "bound ∝ σ_w¹ m^(−1/2)", f"σ_w^{coef[0]:.3f} m^{coef[1]:.3f} r^{coef[2]:.3f}", "±0.1 on each exponent",
-        "match" if abs(coef[0] - 1) <= 0.1 and abs(coef[1] + 0.5) <= 0.1 else "miss",
-        f"the error also grows like √r (the bound has no r): error ≈ {float(np.median(gd.scaled)):.2f}·σ_w·√(nr/m) "
-        "(median), the minimax rate (Candès–Plan 2011, the paper's ref. [6]); so error/bound ≈ "
-        "const·√(nr/log n)/20, and if this scaling persists the bound fails once "
-        f"nr ≳ {400 / float(np.median(gd.scaled)) ** 2:.0f}·log n — beyond our sizes: an extrapolation, not a run"))
+    verdicts.append(
+        Verdict(
+            "error exponents in σ_w and m (least-squares fit of log error)",
+            "bound ∝ σ_w¹ m^(−1/2)",
+            f"σ_w^{coef[0]:.3f} m^{coef[1]:.3f} r^{coef[2]:.3f}",
+            "±0.1 on each exponent",
+            "match" if abs(coef[0] - 1) <= 0.1 and abs(coef[1] + 0.5) <= 0.1 else "miss",
+            f"the error also grows like √r (the bound has no r): error ≈ {float(np.median(gd.scaled)):.2f}·σ_w·√(nr/m) "
+            "(median), the minimax rate (Candès–Plan 2011, the paper's ref. [6]); so error/bound ≈ "
+            "const·√(nr/log n)/20, and if this scaling persists the bound fails once "
+            f"nr ≳ {400 / float(np.median(gd.scaled)) ** 2:.0f}·log n — beyond our sizes: an extrapolation, not a run",
+        )
+    )
     _noise_figure(params, gd, figures_dir)
     return verdicts
 
@@ -490,10 +675,14 @@ def _noise_figure(params: dict, gd: pd.DataFrame, figures_dir: Path) -> None:
         g = gd[gd.r == r]
         for i, s in enumerate(sorted(params["sigmas"])):
             c = f"C{i}"
-            agg = g[g.sigma == s].groupby("m").agg(med=("error", "median"), lo=("error", "min"), hi=("error", "max"),
-                                                   bound=("bound", "first"))
-            ax.errorbar(agg.index, agg.med, yerr=[agg.med - agg.lo, agg.hi - agg.med], fmt="o-", color=c,
-                        label=f"σ_w = {s:g}")
+            agg = (
+                g[g.sigma == s]
+                .groupby("m")
+                .agg(med=("error", "median"), lo=("error", "min"), hi=("error", "max"), bound=("bound", "first"))
+            )
+            ax.errorbar(
+                agg.index, agg.med, yerr=[agg.med - agg.lo, agg.hi - agg.med], fmt="o-", color=c, label=f"σ_w = {s:g}"
+            )
             ax.plot(agg.index, agg.bound, "--", color=c)
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -505,35 +694,48 @@ def _noise_figure(params: dict, gd: pd.DataFrame, figures_dir: Path) -> None:
 
 
 def _phase_manifest(params: dict) -> dict:
-    return {"objective": "f/m = (1/m)‖A(UUᵀ) − y‖² (bhojanapalli2016 eq. (2) / m)",
-            "operator": "i.i.d. N(0, 1) A_i (n × n), acting through (A_i + A_iᵀ)/2; operator with m rows = the "
-                        "first m rows of one max(ms)-row operator per trial",
-            "step": "lr_factor / σ₁(A*(y)/m)", "svd_init": "spurious.init.spectral (A*(y)/c, c = ‖A‖_F²/N)",
-            "random_init": "i.i.d. N(0, 1) entries, the distribution of U*; the same draw for every m of a trial",
-            "kernel": "spurious.solvers._phase_gd.prefix_gd"}
+    return {
+        "objective": "f/m = (1/m)‖A(UUᵀ) − y‖² (bhojanapalli2016 eq. (2) / m)",
+        "operator": "i.i.d. N(0, 1) A_i (n × n), acting through (A_i + A_iᵀ)/2; operator with m rows = the "
+        "first m rows of one max(ms)-row operator per trial",
+        "step": "lr_factor / σ₁(A*(y)/m)",
+        "svd_init": "spurious.init.spectral (A*(y)/c, c = ‖A‖_F²/N)",
+        "random_init": "i.i.d. N(0, 1) entries, the distribution of U*; the same draw for every m of a trial",
+        "kernel": "spurious.solvers._phase_gd.prefix_gd",
+    }
 
 
 EXPERIMENTS = (
     Experiment(
         name="bhojanapalli2016-examples",
         description="§5 Examples 1, 2 and their rank-r extensions certified (spurious local minima?), "
-                    "corrected variants beside them",
+        "corrected variants beside them",
         citation=CITATION + ", §5 Examples 1 and 2",
-        params=examples_params, chunks=examples_chunks, run_chunk=examples_chunk, summarize=examples_summary,
+        params=examples_params,
+        chunks=examples_chunks,
+        run_chunk=examples_chunk,
+        summarize=examples_summary,
     ),
     Experiment(
         name="bhojanapalli2016-phase",
         description="Fig. 1: GD success probability over (m, r), random vs SVD init (n = 100); 50 % point vs 2nr",
         citation=CITATION + ", Fig. 1",
-        params=phase_params, chunks=phase_chunks, run_chunk=phase_chunk, summarize=phase_summary,
-        manifest=_phase_manifest, work=phase_work,
+        params=phase_params,
+        chunks=phase_chunks,
+        run_chunk=phase_chunk,
+        summarize=phase_summary,
+        manifest=_phase_manifest,
+        work=phase_work,
     ),
     Experiment(
         name="bhojanapalli2016-noise",
         description="Thm 3.1: error of GD from random init with noisy measurements vs σ_w and m, "
-                    "against 20·√(log n / m)·σ_w",
+        "against 20·√(log n / m)·σ_w",
         citation=CITATION + ", Theorem 3.1",
-        params=noise_params, chunks=noise_chunks, run_chunk=noise_chunk, summarize=noise_summary,
+        params=noise_params,
+        chunks=noise_chunks,
+        run_chunk=noise_chunk,
+        summarize=noise_summary,
         work=noise_work,
     ),
 )

@@ -58,8 +58,10 @@ from spurious.studies._registry import Experiment, Verdict
 if TYPE_CHECKING:
     import pandas as pd
 
-CITATION = ("Bi, Zhang, Lavaei, Local and global linear convergence of general low-rank matrix recovery problems, "
-            "AAAI 2022 (arXiv 2104.13348)")
+CITATION = (
+    "Bi, Zhang, Lavaei, Local and global linear convergence of general low-rank matrix recovery problems, "
+    "AAAI 2022 (arXiv 2104.13348)"
+)
 
 #: bi2021 region (15): ``|M_ij| ≤ 2.29`` where ``1/12 < σ'(M_ij) ≤ 1/4``
 ONE_BIT_BOUND = 2.29
@@ -101,7 +103,7 @@ def asymmetric_sampled_ratios(op: RectangularOperator, rank: int, samples: int, 
         t = min(chunk, samples - s)
         M = rng.standard_normal((t, n1, rank)) @ np.swapaxes(rng.standard_normal((t, n2, rank)), -1, -2)
         AM = op.apply(M)
-        out[s:s + t] = np.sum(AM * AM, axis=-1) / np.sum(M * M, axis=(-1, -2))
+        out[s : s + t] = np.sum(AM * AM, axis=-1) / np.sum(M * M, axis=(-1, -2))
     return out
 
 
@@ -158,26 +160,37 @@ def run_chunk(p: dict, chunk: str, seed: int) -> pd.DataFrame:
     spec = p["panels"][chunk]
     b = build_panel(p, chunk, seed)
     problem, region = b["problem"], b["region"]
-    res = perturbed_gd(problem, x0=b["x0"], lr=spec["lr_factor"] / b["sigma1"], steps=spec["steps"], seed=seed,
-                       cell=PANELS.index(chunk), perturb_radius=p["perturb_radius"],
-                       grad_threshold=p["grad_threshold_factor"] * b["sigma1"],
-                       perturb_interval=p["perturb_interval"], local_region=region, record_every=p["record_every"])
+    res = perturbed_gd(
+        problem,
+        x0=b["x0"],
+        lr=spec["lr_factor"] / b["sigma1"],
+        steps=spec["steps"],
+        seed=seed,
+        cell=PANELS.index(chunk),
+        perturb_radius=p["perturb_radius"],
+        grad_threshold=p["grad_threshold_factor"] * b["sigma1"],
+        perturb_interval=p["perturb_interval"],
+        local_region=region,
+        record_every=p["record_every"],
+    )
     tr = res.trajectory
     k = tr.iterations.size
-    return pd.DataFrame({
-        "panel": [chunk] * k,
-        "iteration": tr.iterations.astype(np.int64),
-        "error": tr.distance[:, 0],
-        "grad_norm": tr.grad_norm[:, 0],
-        "fun": tr.fun[:, 0],
-        "marker": np.full(k, int(res.options["region_iteration"][0]), dtype=np.int64),
-        "perturbations": np.full(k, int(res.options["perturbations"][0]), dtype=np.int64),
-        "delta": np.full(k, b["delta"]),
-        "region_radius": np.full(k, region.radius),
-        "sigma1": np.full(k, b["sigma1"]),
-        "lr": np.full(k, spec["lr_factor"] / b["sigma1"]),
-        "scale_a": np.full(k, np.nan if b["scale_a"] is None else b["scale_a"]),
-    })
+    return pd.DataFrame(
+        {
+            "panel": [chunk] * k,
+            "iteration": tr.iterations.astype(np.int64),
+            "error": tr.distance[:, 0],
+            "grad_norm": tr.grad_norm[:, 0],
+            "fun": tr.fun[:, 0],
+            "marker": np.full(k, int(res.options["region_iteration"][0]), dtype=np.int64),
+            "perturbations": np.full(k, int(res.options["perturbations"][0]), dtype=np.int64),
+            "delta": np.full(k, b["delta"]),
+            "region_radius": np.full(k, region.radius),
+            "sigma1": np.full(k, b["sigma1"]),
+            "lr": np.full(k, spec["lr_factor"] / b["sigma1"]),
+            "scale_a": np.full(k, np.nan if b["scale_a"] is None else b["scale_a"]),
+        }
+    )
 
 
 def two_stage(iterations: np.ndarray, error: np.ndarray) -> dict:
@@ -193,8 +206,12 @@ def two_stage(iterations: np.ndarray, error: np.ndarray) -> dict:
     le = np.log10(np.maximum(np.asarray(error, dtype=float), 1e-300))
     end = int(np.argmax(le <= le.min() + 1.0))
     if end < 4:
-        return {"linear_slope": float("nan"), "change_iteration": -1, "early_slope": float("nan"),
-                "floor_iteration": int(it[end])}
+        return {
+            "linear_slope": float("nan"),
+            "change_iteration": -1,
+            "early_slope": float("nan"),
+            "floor_iteration": int(it[end]),
+        }
     t, y = it[: end + 1], le[: end + 1]
     best = (np.inf, 0, 0.0, 0.0)
     for k in range(1, end):
@@ -218,13 +235,13 @@ def _slope(d: pd.DataFrame, a: int, b: int) -> float:
 def manifest(p: dict) -> dict:
     return {
         "solver": "spurious.perturbed_gd (bi2021 Alg. 1 = Jin et al. 2017 PGD + local "
-                  "improvement); switch to plain GD inside the Thm 2 / Thm 3 region",
+        "improvement); switch to plain GD inside the Thm 2 / Thm 3 region",
         "loss": "(a), (b): ½‖aA(M) − a d‖² (bi2021 eq. (3)) with a the scaling of the δ estimate; "
-                "(c), (d): −Σ (y_ij M_ij − log(1 + e^{M_ij})), y = σ(M̂)",
+        "(c), (d): −Σ (y_ij M_ij − log(1 + e^{M_ij})), y = σ(M̂)",
         "delta_estimate": "bi2021: ratios ‖A(XXᵀ)‖²/‖XXᵀ‖² over Gaussian X ∈ R^{n×2r} "
-                          "(spurious.rip.sampled_ratios; (b): UVᵀ), δ = (ρ_max − ρ_min)/(ρ_max + ρ_min)",
+        "(spurious.rip.sampled_ratios; (b): UVᵀ), δ = (ρ_max − ρ_min)/(ρ_max + ρ_min)",
         "one_bit": f"M̂ and X₀X₀ᵀ Gaussian factors rescaled to max |M_ij| = {ONE_BIT_BOUND}; marker with δ = "
-                   f"{ONE_BIT_DELTA}",
+        f"{ONE_BIT_DELTA}",
         "step": "lr_factor / σ₁(M*)",
         "draws": "panel k uses trial_stream(seed, 0, k) for the operator, the δ samples, M* and X₀",
     }
@@ -233,8 +250,12 @@ def manifest(p: dict) -> dict:
 def _figure(p: dict, df: pd.DataFrame, stats: dict, figures_dir: Path) -> None:
     plt = plotting.pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
-    titles = {"a": "(a) symmetric, n = 40, r = 1, p = 120", "b": "(b) asymmetric 10 × 8, r = 5, p = 220",
-              "c": "(c) 1-bit, n = 10, r = 5", "d": f"(d) 1-bit, n = {p['panels']['d']['n']}, r = 2"}
+    titles = {
+        "a": "(a) symmetric, n = 40, r = 1, p = 120",
+        "b": "(b) asymmetric 10 × 8, r = 5, p = 220",
+        "c": "(c) 1-bit, n = 10, r = 5",
+        "d": f"(d) 1-bit, n = {p['panels']['d']['n']}, r = 2",
+    }
     for ax, panel in zip(axes.ravel(), PANELS, strict=True):
         d = df[df["panel"] == panel]
         if d.empty:
@@ -265,16 +286,23 @@ def summarize(p: dict, df: pd.DataFrame, figures_dir: Path) -> list[Verdict]:
     for panel in ("a", "b"):
         d = df[df["panel"] == panel]
         delta = float(d["delta"].iloc[0])
-        out.append(Verdict(
-            f"({panel}) δ estimated by sampling ({p['rip_samples']:,} random rank-2r matrices)",
-            f"{PAPER_DELTA[panel]}", f"{delta:.3f}",
-            "± 0.05: depends on the random operator",
-            "match" if abs(delta - PAPER_DELTA[panel]) <= 0.05 else "miss",
-            "A sampled estimate is a lower bound on the true RIP constant (spurious.rip.rip_bounds gives a sharper "
-            "adversarial one); bi2021 uses it as δ in Thm 2/3."
-            + (f" δ = {delta:.3f} ≥ 1/3: the global guarantee of bi2021 Thm 6 (asymmetric, δ < 1/3) does not "
-               "cover this draw (the paper's 0.32 is just below 1/3); the Thm 3 region is still defined."
-               if panel == "b" and delta >= 1.0 / 3.0 else "")))
+        out.append(
+            Verdict(
+                f"({panel}) δ estimated by sampling ({p['rip_samples']:,} random rank-2r matrices)",
+                f"{PAPER_DELTA[panel]}",
+                f"{delta:.3f}",
+                "± 0.05: depends on the random operator",
+                "match" if abs(delta - PAPER_DELTA[panel]) <= 0.05 else "miss",
+                "A sampled estimate is a lower bound on the true RIP constant (spurious.rip.rip_bounds gives a sharper "
+                "adversarial one); bi2021 uses it as δ in Thm 2/3."
+                + (
+                    f" δ = {delta:.3f} ≥ 1/3: the global guarantee of bi2021 Thm 6 (asymmetric, δ < 1/3) does not "
+                    "cover this draw (the paper's 0.32 is just below 1/3); the Thm 3 region is still defined."
+                    if panel == "b" and delta >= 1.0 / 3.0
+                    else ""
+                ),
+            )
+        )
     for panel in p["panels"]:
         d = df[df["panel"] == panel].sort_values("iteration")
         s = stats[panel]
@@ -282,28 +310,52 @@ def summarize(p: dict, df: pd.DataFrame, figures_dir: Path) -> list[Verdict]:
         ch = s["change_iteration"]
         ratio = s["early_slope"] / s["linear_slope"] if s["linear_slope"] < 0 else float("nan")
         two = bool(np.isfinite(ratio) and ratio < 0.5)
-        out.append(Verdict(
-            f"({panel}) two-stage convergence: early slope / linear slope of log₁₀ error",
-            "sublinear, then linear", f"early {s['early_slope']:.3g}/it, linear {s['linear_slope']:.3g}/it "
-            f"(ratio {ratio:.2f})", "ratio < 0.5 (first stage at most half the linear rate)",
-            "match" if two else "miss",
-            ("" if two else "The first stage is not slower than the final rate here: the error first drops faster "
-             "than the final linear rate, then settles on it (a change of rate, but not sublinear-then-linear). ")
-            + f"perturbations added: {int(d['perturbations'].iloc[0])}; step {float(d['lr'].iloc[0]):.3g}."))
+        out.append(
+            Verdict(
+                f"({panel}) two-stage convergence: early slope / linear slope of log₁₀ error",
+                "sublinear, then linear",
+                f"early {s['early_slope']:.3g}/it, linear {s['linear_slope']:.3g}/it (ratio {ratio:.2f})",
+                "ratio < 0.5 (first stage at most half the linear rate)",
+                "match" if two else "miss",
+                (
+                    ""
+                    if two
+                    else "The first stage is not slower than the final rate here: the error first drops faster "
+                    "than the final linear rate, then settles on it (a change of rate, but not sublinear-then-linear). "
+                )
+                + f"perturbations added: {int(d['perturbations'].iloc[0])}; step {float(d['lr'].iloc[0]):.3g}.",
+            )
+        )
         near = mk >= 0 and ch >= 0 and ch / 2.0 <= mk <= 2.0 * ch
-        out.append(Verdict(
-            f"({panel}) marker (first iteration in the Thm {'3' if panel == 'b' else '2'} region) vs change of rate",
-            "marker near the change of rate ('fairly tightly')",
-            f"marker {mk}, change {ch}" + (f" (slope before the marker {_slope(d, 0, mk):.3g}/it, after it "
-                                           f"{_slope(d, mk, s['floor_iteration']):.3g}/it)" if mk > 0 else ""),
-            "within a factor 2", "match" if near else "miss",
-            f"region radius {float(d['region_radius'].iloc[0]):.3g} (δ = {float(d['delta'].iloc[0]):.3g}); "
-            "change = breakpoint of a two-segment least-squares fit of log₁₀ error (start to floor)."))
+        out.append(
+            Verdict(
+                f"({panel}) marker (first iteration in the Thm {'3' if panel == 'b' else '2'} region) vs change of "
+                "rate",
+                "marker near the change of rate ('fairly tightly')",
+                f"marker {mk}, change {ch}"
+                + (
+                    f" (slope before the marker {_slope(d, 0, mk):.3g}/it, after it "
+                    f"{_slope(d, mk, s['floor_iteration']):.3g}/it)"
+                    if mk > 0
+                    else ""
+                ),
+                "within a factor 2",
+                "match" if near else "miss",
+                f"region radius {float(d['region_radius'].iloc[0]):.3g} (δ = {float(d['delta'].iloc[0]):.3g}); "
+                "change = breakpoint of a two-segment least-squares fit of log₁₀ error (start to floor).",
+            )
+        )
         fin = float(d["error"].iloc[-1])
-        out.append(Verdict(
-            f"({panel}) final error after {int(d['iteration'].iloc[-1]):,} iterations", "→ 0 (linear convergence)",
-            f"{fin:.2e}", "≤ 1e-8", "match" if fin <= 1e-8 else "miss",
-            f"reached within a decade of the floor at iteration {s['floor_iteration']}."))
+        out.append(
+            Verdict(
+                f"({panel}) final error after {int(d['iteration'].iloc[-1]):,} iterations",
+                "→ 0 (linear convergence)",
+                f"{fin:.2e}",
+                "≤ 1e-8",
+                "match" if fin <= 1e-8 else "miss",
+                f"reached within a decade of the floor at iteration {s['floor_iteration']}.",
+            )
+        )
     return out
 
 
@@ -311,8 +363,12 @@ EXPERIMENTS = (
     Experiment(
         name="bi2021-convergence",
         description="Fig. 1 (a)–(d): error and gradient norm of perturbed GD vs iteration, two-stage convergence, "
-                    "Thm 2/3 region marker",
+        "Thm 2/3 region marker",
         citation=CITATION + ", Numerical Illustration, Fig. 1",
-        params=params, chunks=chunks, run_chunk=run_chunk, summarize=summarize, manifest=manifest,
+        params=params,
+        chunks=chunks,
+        run_chunk=run_chunk,
+        summarize=summarize,
+        manifest=manifest,
     ),
 )

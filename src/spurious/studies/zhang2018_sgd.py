@@ -58,17 +58,20 @@ from spurious.studies._registry import Experiment, Verdict, rate_text
 if TYPE_CHECKING:
     import pandas as pd
 
-CITATION = ("Zhang, Josz, Sojoudi, Lavaei, How much restricted isometry is needed in nonconvex matrix recovery?, "
-            "NeurIPS 2018")
+CITATION = (
+    "Zhang, Josz, Sojoudi, Lavaei, How much restricted isometry is needed in nonconvex matrix recovery?, NeurIPS 2018"
+)
 
 #: cell of the instance's stream (kept apart from the trial cells 0, 1, 2, ...)
 INSTANCE_CELL = 999_999
 
 #: what the summaries must say about the conventions (also in every manifest)
-CONVENTIONS = ("zhang2018 never states its stochastic-gradient convention, the scale of its measurement matrices "
-               "or how it factors H. Example 3 (Fig. 1) reproduces with the plain sampled-term gradient "
-               "(grad 'term'), Experiment 2 with the unbiased one (grad 'unbiased', m × the term); no single "
-               "convention we tried reproduces both.")
+CONVENTIONS = (
+    "zhang2018 never states its stochastic-gradient convention, the scale of its measurement matrices "
+    "or how it factors H. Example 3 (Fig. 1) reproduces with the plain sampled-term gradient "
+    "(grad 'term'), Experiment 2 with the unbiased one (grad 'unbiased', m × the term); no single "
+    "convention we tried reproduces both."
+)
 
 #: relative error above which a trial has failed (zhang2018 §5: "an error of > 50 %")
 FAIL = 0.5
@@ -164,24 +167,38 @@ def run_chunk(params: dict, chunk: list[int], seed: int) -> pd.DataFrame:
     gamma = float(params["gammas"][i])
     w = gaussian(params["n"], params["r"], k, seed=seed, cell=0, first_trial=t0)
     x0 = mix(gamma, w, x_loc)
-    res = sgd(problem, trials=k, steps=params["steps"], lr=params["lr"], momentum=params["momentum"],
-              grad=params["grad"], seed=seed, cell=1 + i, x0=x0, first_trial=t0, backend="numba", workers=1)
+    res = sgd(
+        problem,
+        trials=k,
+        steps=params["steps"],
+        lr=params["lr"],
+        momentum=params["momentum"],
+        grad=params["grad"],
+        seed=seed,
+        cell=1 + i,
+        x0=x0,
+        first_trial=t0,
+        backend="numba",
+        workers=1,
+    )
     scale = float(np.linalg.norm(problem.m_star))
     finite = ~res.diverged & np.all(np.isfinite(res.x), axis=(-1, -2))
     xs = np.where(finite[:, None, None], res.x, 0.0)  # diverged trials: +inf distances below
     err = np.where(finite, res.distance / scale, np.inf)
     mat_loc = np.where(finite, np.linalg.norm(outer(xs) - outer(x_loc), axis=(-1, -2)) / scale, np.inf)
     fac_loc = np.where(finite, procrustes_distance(xs, x_loc), np.inf)
-    return pd.DataFrame({
-        "gamma_index": np.full(k, i, dtype=np.int64),
-        "gamma": np.full(k, gamma),
-        "trial": np.arange(t0, t0 + k, dtype=np.int64),
-        "error": err,
-        "diverged": ~finite,
-        "xloc_distance": fac_loc,
-        "xloc_matrix_distance": mat_loc,
-        "start_error": np.linalg.norm(outer(x0) - problem.m_star, axis=(-1, -2)) / scale,
-    })
+    return pd.DataFrame(
+        {
+            "gamma_index": np.full(k, i, dtype=np.int64),
+            "gamma": np.full(k, gamma),
+            "trial": np.arange(t0, t0 + k, dtype=np.int64),
+            "error": err,
+            "diverged": ~finite,
+            "xloc_distance": fac_loc,
+            "xloc_matrix_distance": mat_loc,
+            "start_error": np.linalg.norm(outer(x0) - problem.m_star, axis=(-1, -2)) / scale,
+        }
+    )
 
 
 def manifest(params: dict) -> dict:
@@ -191,8 +208,8 @@ def manifest(params: dict) -> dict:
     m = ce.m
     return {
         "gradient_convention": f"{params['grad']}: g = c·(⟨A_i, xxᵀ⟩ − b_i)·A_i x with c = "
-                               f"{gradient_coefficient(params['grad'], m):g} (m = {m}); "
-                               "spurious.solvers._sgd module docstring",
+        f"{gradient_coefficient(params['grad'], m):g} (m = {m}); "
+        "spurious.solvers._sgd module docstring",
         "factorization_of_H": meta["factorization"],
         "kernel_source": meta["kernel_source"],
         "delta_of_our_draw": ce.delta,
@@ -201,8 +218,11 @@ def manifest(params: dict) -> dict:
         "instance_hess_min_eig": ce.verification.hess_min_eig,
         "measurements_m": m,
         "instance_draw": f"trial_stream(instance_seed={params['instance_seed']}, 0, {INSTANCE_CELL}); "
-                         + ("x, z i.i.d. N(0, 1), ‖zzᵀ‖_F = 1, ‖xxᵀ‖_F = 4" if params["instance"] == "bad" else
-                            "x, z i.i.d. N(0, 1), ‖zzᵀ‖_F = 1, x ⟂ z, ‖x‖ = ‖z‖/√2"),
+        + (
+            "x, z i.i.d. N(0, 1), ‖zzᵀ‖_F = 1, ‖xxᵀ‖_F = 4"
+            if params["instance"] == "bad"
+            else "x, z i.i.d. N(0, 1), ‖zzᵀ‖_F = 1, x ⟂ z, ‖x‖ = ‖z‖/√2"
+        ),
         "objective": "f(x) = ‖A(xxᵀ) − A(zzᵀ)‖² (zhang2018 eq. (1)); error ‖xxᵀ − zzᵀ‖_F/‖zzᵀ‖_F",
         "initialization": "x₀ = γ w + (1 − γ) x_loc, w ~ N(0, I) from trial_stream(seed, trial, 0), shared across γ",
         "conventions": CONVENTIONS,
@@ -219,9 +239,18 @@ def bands(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for gamma, grp in df.groupby("gamma", sort=True):
         e = grp["error"].to_numpy()
-        rows.append({"gamma": float(gamma), "trials": int(e.size), "median": float(np.quantile(e, 0.5)),
-                     "q05": float(np.quantile(e, 0.05)), "q95": float(np.quantile(e, 0.95)),
-                     "min": float(e.min()), "max": float(e.max()), "diverged": int(grp["diverged"].sum())})
+        rows.append(
+            {
+                "gamma": float(gamma),
+                "trials": int(e.size),
+                "median": float(np.quantile(e, 0.5)),
+                "q05": float(np.quantile(e, 0.05)),
+                "q95": float(np.quantile(e, 0.95)),
+                "min": float(e.min()),
+                "max": float(e.max()),
+                "diverged": int(grp["diverged"].sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -232,8 +261,14 @@ def _figure(params: dict, df: pd.DataFrame, b: pd.DataFrame, figures_dir: Path, 
     cap = 1e3
     lo, hi = np.minimum(b["min"].to_numpy(), cap), np.minimum(b["max"].to_numpy(), cap)
     ax.fill_between(g, np.maximum(lo, 1e-16), hi, alpha=0.2, color="C0", label="min / max (diverged drawn at 10³)")
-    ax.fill_between(g, np.maximum(b["q05"].to_numpy(), 1e-16), np.minimum(b["q95"].to_numpy(), cap), alpha=0.4,
-                    color="C0", label="5–95 % quantiles")
+    ax.fill_between(
+        g,
+        np.maximum(b["q05"].to_numpy(), 1e-16),
+        np.minimum(b["q95"].to_numpy(), cap),
+        alpha=0.4,
+        color="C0",
+        label="5–95 % quantiles",
+    )
     ax.plot(g, b["median"], "o-", color="C0", label="median")
     ax.axhline(FAIL, color="k", ls=":", lw=1, label="50 % error")
     ax.set_yscale("log")
@@ -255,9 +290,11 @@ def _pct(p: float) -> str:
 
 
 def _common_note(params: dict, ce: Counterexample) -> str:
-    return (f"Convention: grad '{params['grad']}', lr {params['lr']:g}, momentum {params['momentum']:g}, "
-            f"{params['steps']:,} steps, H factored by {ce.instance.metadata['factorization']} "
-            f"({ce.m} measurements), kernel {ce.instance.metadata['kernel_source']}. {CONVENTIONS}")
+    return (
+        f"Convention: grad '{params['grad']}', lr {params['lr']:g}, momentum {params['momentum']:g}, "
+        f"{params['steps']:,} steps, H factored by {ce.instance.metadata['factorization']} "
+        f"({ce.m} measurements), kernel {ce.instance.metadata['kernel_source']}. {CONVENTIONS}"
+    )
 
 
 def bad_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list[Verdict]:
@@ -275,39 +312,60 @@ def bad_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list[Verdi
     div1 = int(np.sum(~np.isfinite(e1)))
     conv = _common_note(params, ce)
     return [
-        Verdict("δ of the engineered instance (full-rank RIP of LMI (10)'s optimum)", "0.973 (the paper's draw)",
-                f"{ce.delta:.4f} (our draw)", "± 0.03: the value depends on the random (x, z)",
-                "match" if abs(ce.delta - 0.973) <= 0.03 else "miss",
-                f"Certified second-order spurious point: {ce.certified}; ‖∇f(x_loc)‖ = "
-                f"{ce.verification.grad_norm:.2g}, λ_min(∇²f) = {ce.verification.hess_min_eig:.3g}. "
-                "The paper's text says 0.975, its Fig. 2 caption 0.973."),
-        Verdict("γ = 0 (start at x_loc): every trial above 100 % error", "all > 100 % (stuck at x_loc)",
-                f"min {e0.min():.3g}, median {np.median(e0):.3g} over {e0.size} trials", "every trial > 1",
-                "match" if np.all(e0 > 1.0) else "miss",
-                "x_loc has ‖xxᵀ‖_F/‖zzᵀ‖_F = 4, so an SGD run that stays near it keeps an error near 3."),
-        Verdict("γ = 1 (Gaussian start): fraction below 50 % error", "100 % (all trials below 1 %)",
-                f"{_pct(below_half)} of {T1} ({div1} diverged)",
-                "≥ 90 % (our reference runs: ≈ 96 %)" + ("; quick: same threshold, 400 trials" if quick else ""),
-                "match" if below_half >= 0.9 else "miss",
-                "Diverged trials (the unbiased step, 4m = 312 × the term, occasionally blows up) count as failures. "
-                + conv),
-        Verdict("γ = 1: all trials below 1 % error", "all 1,000 below 1 %", f"{_pct(below_1)} of {T1} below 1 %",
-                "all (100 %)", "match" if below_1 == 1.0 else "miss",
-                "Not reproduced (measured on the full protocol, instance_seed 0, 1,000 Gaussian starts). Tried: "
-                "grad 'unbiased' with the step × 0.5, 1, 2, 4 (equivalently the scale of the A_i): below 1 % "
-                "5 %, 68 %, 93 %, 44 % (0, 4, 51, 565 diverged); grad 'term' (c = 4): none below 50 % after "
-                "10,000 steps, 78 % below 50 % and none below 1 % after 100,000; Cholesky and symmetric-square-"
-                "root factorizations of H: 67 % and 65 % below 1 % (45 and 55 diverged); 100,000 unbiased steps: "
-                "99.5 % below 1 % (the rest diverged) — the trials above 1 % at 10,000 steps are slow (the bad "
-                "instance is only weakly convex at its minima, as the paper says), not trapped. Other (x, z) "
-                "draws (instance_seed 0–4, δ 0.973–0.984) give 68 %, 99 %, 87 %, 49 %, 97 % below 1 % at "
-                "10,000 steps: the draw δ = 0.973 (seed 1) is close to the paper's figure (98.9 %, 95 % quantile "
-                "0.24 %); we report the first draw rather than pick one. Divergences (≤ 0.5 %) are the "
-                "unbiased step's (4m = 312 × the term) occasional blow-ups."),
-        Verdict("γ = 1: 95 % quantile of the error", "≈ 0.6 %", _pct(q95), "within a factor 2 (0.3–1.2 %)",
-                "match" if 0.003 <= q95 <= 0.012 else "miss",
-                "The quantile depends on the draw of (x, z) (0.24 %–26 % over instance_seed 0–4) and on the step "
-                "scale (see the previous row)."),
+        Verdict(
+            "δ of the engineered instance (full-rank RIP of LMI (10)'s optimum)",
+            "0.973 (the paper's draw)",
+            f"{ce.delta:.4f} (our draw)",
+            "± 0.03: the value depends on the random (x, z)",
+            "match" if abs(ce.delta - 0.973) <= 0.03 else "miss",
+            f"Certified second-order spurious point: {ce.certified}; ‖∇f(x_loc)‖ = "
+            f"{ce.verification.grad_norm:.2g}, λ_min(∇²f) = {ce.verification.hess_min_eig:.3g}. "
+            "The paper's text says 0.975, its Fig. 2 caption 0.973.",
+        ),
+        Verdict(
+            "γ = 0 (start at x_loc): every trial above 100 % error",
+            "all > 100 % (stuck at x_loc)",
+            f"min {e0.min():.3g}, median {np.median(e0):.3g} over {e0.size} trials",
+            "every trial > 1",
+            "match" if np.all(e0 > 1.0) else "miss",
+            "x_loc has ‖xxᵀ‖_F/‖zzᵀ‖_F = 4, so an SGD run that stays near it keeps an error near 3.",
+        ),
+        Verdict(
+            "γ = 1 (Gaussian start): fraction below 50 % error",
+            "100 % (all trials below 1 %)",
+            f"{_pct(below_half)} of {T1} ({div1} diverged)",
+            "≥ 90 % (our reference runs: ≈ 96 %)" + ("; quick: same threshold, 400 trials" if quick else ""),
+            "match" if below_half >= 0.9 else "miss",
+            "Diverged trials (the unbiased step, 4m = 312 × the term, occasionally blows up) count as failures. "
+            + conv,
+        ),
+        Verdict(
+            "γ = 1: all trials below 1 % error",
+            "all 1,000 below 1 %",
+            f"{_pct(below_1)} of {T1} below 1 %",
+            "all (100 %)",
+            "match" if below_1 == 1.0 else "miss",
+            "Not reproduced (measured on the full protocol, instance_seed 0, 1,000 Gaussian starts). Tried: "
+            "grad 'unbiased' with the step × 0.5, 1, 2, 4 (equivalently the scale of the A_i): below 1 % "
+            "5 %, 68 %, 93 %, 44 % (0, 4, 51, 565 diverged); grad 'term' (c = 4): none below 50 % after "
+            "10,000 steps, 78 % below 50 % and none below 1 % after 100,000; Cholesky and symmetric-square-"
+            "root factorizations of H: 67 % and 65 % below 1 % (45 and 55 diverged); 100,000 unbiased steps: "
+            "99.5 % below 1 % (the rest diverged) — the trials above 1 % at 10,000 steps are slow (the bad "
+            "instance is only weakly convex at its minima, as the paper says), not trapped. Other (x, z) "
+            "draws (instance_seed 0–4, δ 0.973–0.984) give 68 %, 99 %, 87 %, 49 %, 97 % below 1 % at "
+            "10,000 steps: the draw δ = 0.973 (seed 1) is close to the paper's figure (98.9 %, 95 % quantile "
+            "0.24 %); we report the first draw rather than pick one. Divergences (≤ 0.5 %) are the "
+            "unbiased step's (4m = 312 × the term) occasional blow-ups.",
+        ),
+        Verdict(
+            "γ = 1: 95 % quantile of the error",
+            "≈ 0.6 %",
+            _pct(q95),
+            "within a factor 2 (0.3–1.2 %)",
+            "match" if 0.003 <= q95 <= 0.012 else "miss",
+            "The quantile depends on the draw of (x, z) (0.24 %–26 % over instance_seed 0–4) and on the step "
+            "scale (see the previous row).",
+        ),
     ]
 
 
@@ -333,34 +391,53 @@ def good_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list[Verd
     e0 = df.loc[df["gamma_index"] == 0, "error"].to_numpy()
     med0 = float(np.median(e0))
     conv = _common_note(params, ce)
-    near_txt = (f"{int(np.sum(dist <= 0.3))} of {dist.size} failures within 0.3 (max {dist.max():.3g}, median "
-                f"{np.median(dist):.3g}); ‖xxᵀ − x_loc x_locᵀ‖_F/‖zzᵀ‖_F max {dmat.max():.3g}"
-                if dist.size else "no failures") + f"; {ndiv} diverged"
+    near_txt = (
+        f"{int(np.sum(dist <= 0.3))} of {dist.size} failures within 0.3 (max {dist.max():.3g}, median "
+        f"{np.median(dist):.3g}); ‖xxᵀ − x_loc x_locᵀ‖_F/‖zzᵀ‖_F max {dmat.max():.3g}"
+        if dist.size
+        else "no failures"
+    ) + f"; {ndiv} diverged"
     return [
-        Verdict("δ of the orthogonal construction (x ⟂ z, ‖x‖ = ‖z‖/√2)", "1/2",
-                f"{ce.delta:.9f}", "± 1e-6", "match" if abs(ce.delta - DELTA_STAR) <= 1e-6 else "miss",
-                f"Certified: {ce.certified}; λ_min(∇²f(x_loc)) = {ce.verification.hess_min_eig:.3g}."),
-        Verdict("γ = 1: failure rate (final error > 50 %)", "5.90 ± 2.24 % (59 of 1,000, 3σ)",
-                f"{rate_text(rate)}; {rate.failures} of {T1}",
-                "3σ intervals overlap: ours (Wilson) ∩ [3.66, 8.14] % ≠ ∅" + (" (quick: 400 trials, wider 3σ)"
-                                                                               if quick else ""),
-                "match" if overlap else "miss",
-                "Our reference runs get 4–6 %; the rate moves with the factorization of H (2.9–7.5 %) and with the "
-                "(x, z) draw (3.5 %, 4.5 %, 4.3 %, 3.0 % at instance_seed 0–3, 1,000 Gaussian starts, eigh). " + conv),
-        Verdict("γ = 1: failed trials hover near x_loc", "failures near x_loc",
-                near_txt,
-                "every non-diverged failure within 0.3 of x_loc (min over ± of ‖x ∓ x_loc‖_F; ‖x_loc‖ = 0.71)",
-                "match" if dist.size and near == 1.0 else "miss",
-                "Diverged trials (the unbiased step's occasional blow-ups) count as failures in the rate above but "
-                "have no position; the check is on the others. A failure farther than 0.3 would be one still on "
-                "its way (slow escape)."),
-        Verdict("γ = 0 (start at x_loc): median error", "≈ 1.118 = √5/2 (x_loc itself)", f"{med0:.4f}",
-                "± 0.05", "match" if abs(med0 - math.sqrt(5) / 2) <= 0.05 else "miss",
-                "‖x_loc x_locᵀ − zzᵀ‖_F/‖zzᵀ‖_F = √(1/4 + 1) = 1.118 for x ⟂ z, ‖x‖² = ‖z‖²/2. The paper gives "
-                "no number (its figure shows γ = 0 stuck); SGD stays near x_loc but its noise moves it a little "
-                f"along the flat direction of the Hessian (λ_min = {ce.verification.hess_min_eig:.2g}), so the "
-                f"median drifts from 1.118 (5–95 %: {np.quantile(e0, 0.05):.3f}–{np.quantile(e0, 0.95):.3f}); "
-                "the tolerance ± 0.05 allows that drift."),
+        Verdict(
+            "δ of the orthogonal construction (x ⟂ z, ‖x‖ = ‖z‖/√2)",
+            "1/2",
+            f"{ce.delta:.9f}",
+            "± 1e-6",
+            "match" if abs(ce.delta - DELTA_STAR) <= 1e-6 else "miss",
+            f"Certified: {ce.certified}; λ_min(∇²f(x_loc)) = {ce.verification.hess_min_eig:.3g}.",
+        ),
+        Verdict(
+            "γ = 1: failure rate (final error > 50 %)",
+            "5.90 ± 2.24 % (59 of 1,000, 3σ)",
+            f"{rate_text(rate)}; {rate.failures} of {T1}",
+            "3σ intervals overlap: ours (Wilson) ∩ [3.66, 8.14] % ≠ ∅"
+            + (" (quick: 400 trials, wider 3σ)" if quick else ""),
+            "match" if overlap else "miss",
+            "Our reference runs get 4–6 %; the rate moves with the factorization of H (2.9–7.5 %) and with the "
+            "(x, z) draw (3.5 %, 4.5 %, 4.3 %, 3.0 % at instance_seed 0–3, 1,000 Gaussian starts, eigh). " + conv,
+        ),
+        Verdict(
+            "γ = 1: failed trials hover near x_loc",
+            "failures near x_loc",
+            near_txt,
+            "every non-diverged failure within 0.3 of x_loc (min over ± of ‖x ∓ x_loc‖_F; ‖x_loc‖ = 0.71)",
+            "match" if dist.size and near == 1.0 else "miss",
+            "Diverged trials (the unbiased step's occasional blow-ups) count as failures in the rate above but "
+            "have no position; the check is on the others. A failure farther than 0.3 would be one still on "
+            "its way (slow escape).",
+        ),
+        Verdict(
+            "γ = 0 (start at x_loc): median error",
+            "≈ 1.118 = √5/2 (x_loc itself)",
+            f"{med0:.4f}",
+            "± 0.05",
+            "match" if abs(med0 - math.sqrt(5) / 2) <= 0.05 else "miss",
+            "‖x_loc x_locᵀ − zzᵀ‖_F/‖zzᵀ‖_F = √(1/4 + 1) = 1.118 for x ⟂ z, ‖x‖² = ‖z‖²/2. The paper gives "
+            "no number (its figure shows γ = 0 stuck); SGD stays near x_loc but its noise moves it a little "
+            f"along the flat direction of the Hessian (λ_min = {ce.verification.hess_min_eig:.2g}), so the "
+            f"median drifts from 1.118 (5–95 %: {np.quantile(e0, 0.05):.3f}–{np.quantile(e0, 0.95):.3f}); "
+            "the tolerance ± 0.05 allows that drift.",
+        ),
     ]
 
 
@@ -374,17 +451,25 @@ EXPERIMENTS = (
     Experiment(
         name="zhang2018-sgd-bad",
         description="§5 Experiment 2, Fig. 2: SGD from γw + (1 − γ)x_loc on the 'bad' instance (n = 12, r = 2, "
-                    "δ ≈ 0.97): error bands vs γ",
+        "δ ≈ 0.97): error bands vs γ",
         citation=CITATION + ", §5 Experiment 2, Fig. 2",
-        params=bad_params, chunks=chunks, run_chunk=run_chunk, summarize=bad_summary, manifest=manifest,
+        params=bad_params,
+        chunks=chunks,
+        run_chunk=run_chunk,
+        summarize=bad_summary,
+        manifest=manifest,
         work=work,
     ),
     Experiment(
         name="zhang2018-sgd-good",
         description="§5 Experiment 2, Fig. 3: SGD from γw + (1 − γ)x_loc on the 'good' instance (n = 12, r = 1, "
-                    "δ = 1/2): error bands vs γ, failure rate at γ = 1",
+        "δ = 1/2): error bands vs γ, failure rate at γ = 1",
         citation=CITATION + ", §5 Experiment 2, Fig. 3",
-        params=good_params, chunks=chunks, run_chunk=run_chunk, summarize=good_summary, manifest=manifest,
+        params=good_params,
+        chunks=chunks,
+        run_chunk=run_chunk,
+        summarize=good_summary,
+        manifest=manifest,
         work=work,
     ),
 )

@@ -64,9 +64,15 @@ def _rank1(rho: float, phi: float) -> tuple[np.ndarray, np.ndarray]:
 
 def min_delta_params(quick: bool) -> dict:
     """Trials per cell (quick 20, full 1,000; the paper ran 3 h of MOSEK solves per cell) and the construction's."""
-    return {"ns": list(range(1, 11)), "ranks": [1, 2], "trials": 20 if quick else 1000,
-            "construction_trials": 100 if quick else 1000, "construction_chunks": 2 if quick else 10,
-            "construction_ns": list(range(2, 11)), "solver": "clarabel"}
+    return {
+        "ns": list(range(1, 11)),
+        "ranks": [1, 2],
+        "trials": 20 if quick else 1000,
+        "construction_trials": 100 if quick else 1000,
+        "construction_chunks": 2 if quick else 10,
+        "construction_ns": list(range(2, 11)),
+        "solver": "clarabel",
+    }
 
 
 def min_delta_work(params: dict) -> tuple[float, str]:
@@ -84,8 +90,14 @@ def min_delta_chunks(params: dict) -> list:
 def _solve_row(x: np.ndarray, z: np.ndarray, solver: str) -> dict:
     try:
         res = threshold_program(x, z, order="second", solver=solver)
-        return {"delta": res.delta, "eta": res.eta, "status": res.status, "certified": bool(res.certified),
-                "k": int(res.k), "message": "" if res.certified else res.message}
+        return {
+            "delta": res.delta,
+            "eta": res.eta,
+            "status": res.status,
+            "certified": bool(res.certified),
+            "k": int(res.k),
+            "message": "" if res.certified else res.message,
+        }
     except SolverError as exc:
         return {"delta": np.nan, "eta": np.nan, "status": "error", "certified": False, "k": -1, "message": str(exc)}
 
@@ -125,34 +137,45 @@ def min_delta_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list
     overall = float(ok.delta.min())
     worst = table.loc[table["min"].idxmin()]
     per_cell = "; ".join(f"(n={int(q.n)}, r={int(q.r)}): {q['min']:.6f}" for _, q in table.iterrows())
-    verdicts = [Verdict(
-        "min δ of LMI (10) over random Gaussian (x, z), n = 1…10, r ∈ {1, 2}",
-        "δ ≥ 1/2 in every cell (3 h of MOSEK trials per cell)",
-        f"min δ = {overall:.6f} at (n = {int(worst.n)}, r = {int(worst.r)}); {params['trials']} trials per cell, "
-        f"{len(ok)} certified solves, {bad} uncertified",
-        f"δ ≥ 1/2 − {DELTA_TOL:g} (solver tolerance; the same in --quick, whose fewer trials only make the "
-        "search for a smaller δ weaker)",
-        "match" if overall >= DELTA_STAR - DELTA_TOL else "refuted",
-        f"min per cell: {per_cell}. n = 1: x and z are colinear, so "
-        "δ = 1 exactly (no solve); n = 1, r = 2 is not a valid cell (z ∈ R^{1×2} has rank < r). "
-        "n = r = 2: x has full row rank, so xx⁺ = I and δ_foc = δ_soc = 1 (zhang2020 Thm 4). "
-        "The reduced program is exact (spurious.thresholds): rank 1 depends only on (ρ, φ), whose distribution "
-        "changes with n (φ concentrates near π/2 as n grows). "
-        "Random draws approach 1/2 from above only slowly: the minimizers (x ⟂ z, ‖x‖ = ‖z‖/√2 for rank 1) "
-        "have measure zero." + (f" {bad} solves were not certified (excluded; Clarabel 'optimal_inaccurate' or "
-                                f"failed, {_uncertified(rnd)}): their min δ is {rnd[~rnd.certified].delta.min():.4f}, "
-                                "not below 1/2 either." if bad else ""))]
+    verdicts = [
+        Verdict(
+            "min δ of LMI (10) over random Gaussian (x, z), n = 1…10, r ∈ {1, 2}",
+            "δ ≥ 1/2 in every cell (3 h of MOSEK trials per cell)",
+            f"min δ = {overall:.6f} at (n = {int(worst.n)}, r = {int(worst.r)}); {params['trials']} trials per cell, "
+            f"{len(ok)} certified solves, {bad} uncertified",
+            f"δ ≥ 1/2 − {DELTA_TOL:g} (solver tolerance; the same in --quick, whose fewer trials only make the "
+            "search for a smaller δ weaker)",
+            "match" if overall >= DELTA_STAR - DELTA_TOL else "refuted",
+            f"min per cell: {per_cell}. n = 1: x and z are colinear, so "
+            "δ = 1 exactly (no solve); n = 1, r = 2 is not a valid cell (z ∈ R^{1×2} has rank < r). "
+            "n = r = 2: x has full row rank, so xx⁺ = I and δ_foc = δ_soc = 1 (zhang2020 Thm 4). "
+            "The reduced program is exact (spurious.thresholds): rank 1 depends only on (ρ, φ), whose distribution "
+            "changes with n (φ concentrates near π/2 as n grows). "
+            "Random draws approach 1/2 from above only slowly: the minimizers (x ⟂ z, ‖x‖ = ‖z‖/√2 for rank 1) "
+            "have measure zero."
+            + (
+                f" {bad} solves were not certified (excluded; Clarabel 'optimal_inaccurate' or "
+                f"failed, {_uncertified(rnd)}): their min δ is {rnd[~rnd.certified].delta.min():.4f}, "
+                "not below 1/2 either."
+                if bad
+                else ""
+            ),
+        )
+    ]
     cdev = np.abs(con.delta.to_numpy() - DELTA_STAR)
     cmax = float(np.nanmax(cdev)) if len(cdev) else float("nan")
     hits = int(np.sum(cdev <= DELTA_TOL))
-    verdicts.append(Verdict(
-        "orthogonal construction (xᵀz = 0, ‖x‖ = ‖z‖/√2) attains δ = 1/2",
-        "δ = 1/2 consistently, over 1,000 trials",
-        f"{hits} of {len(con)} trials within {DELTA_TOL:g} of 1/2; max |δ − 1/2| = {cmax:.2e} "
-        f"(n = {min(params['construction_ns'])}…{max(params['construction_ns'])})",
-        f"|δ − 1/2| ≤ {DELTA_TOL:g}",
-        "match" if hits == len(con) and len(con) else "miss",
-        "" if hits == len(con) else "some solves were away from 1/2: see results.parquet (status, message)"))
+    verdicts.append(
+        Verdict(
+            "orthogonal construction (xᵀz = 0, ‖x‖ = ‖z‖/√2) attains δ = 1/2",
+            "δ = 1/2 consistently, over 1,000 trials",
+            f"{hits} of {len(con)} trials within {DELTA_TOL:g} of 1/2; max |δ − 1/2| = {cmax:.2e} "
+            f"(n = {min(params['construction_ns'])}…{max(params['construction_ns'])})",
+            f"|δ − 1/2| ≤ {DELTA_TOL:g}",
+            "match" if hits == len(con) and len(con) else "miss",
+            "" if hits == len(con) else "some solves were away from 1/2: see results.parquet (status, message)",
+        )
+    )
     _min_delta_figure(ok, con, figures_dir)
     return verdicts
 
@@ -184,8 +207,13 @@ def _min_delta_figure(ok: pd.DataFrame, con: pd.DataFrame, figures_dir: Path) ->
 
 def closed_params(quick: bool) -> dict:
     """ρ values and the number of φ in ``[0, π]`` (odd, so π/2 is on the grid); 0.394 is added (a Thm 7 failure)."""
-    return {"rhos": [0.25, 0.5, 1.0, 2.0], "phis": 25 if quick else 181, "extra_phis": [0.394],
-            "solver": "clarabel", "check_solver": "scs"}
+    return {
+        "rhos": [0.25, 0.5, 1.0, 2.0],
+        "phis": 25 if quick else 181,
+        "extra_phis": [0.394],
+        "solver": "clarabel",
+        "check_solver": "scs",
+    }
 
 
 def closed_chunks(params: dict) -> list:
@@ -203,12 +231,25 @@ def closed_chunk(params: dict, chunk: dict, seed: int) -> pd.DataFrame:
         x, z = _rank1(rho, phi)
         foc = threshold_program(x, z, order="first", solver=params["solver"])
         soc = threshold_program(x, z, order="second", solver=params["solver"])
-        rows.append({"rho": rho, "phi": float(phi), "thm5": float(thm5_delta(rho, phi)),
-                     "thm6": float(thm6_delta(rho, phi)), "thm7_region": bool(thm7_applies(rho, phi)),
-                     "foc_closed": float(delta_foc_closed(x, z)), "foc_rank1": float(delta_foc_rank1(rho, phi)),
-                     "foc": foc.delta, "soc": soc.delta, "certified": bool(foc.certified and soc.certified),
-                     "recheck": False, "soc_check": np.nan, "t_fixed": np.nan, "t_check": np.nan,
-                     "t_status": ""})
+        rows.append(
+            {
+                "rho": rho,
+                "phi": float(phi),
+                "thm5": float(thm5_delta(rho, phi)),
+                "thm6": float(thm6_delta(rho, phi)),
+                "thm7_region": bool(thm7_applies(rho, phi)),
+                "foc_closed": float(delta_foc_closed(x, z)),
+                "foc_rank1": float(delta_foc_rank1(rho, phi)),
+                "foc": foc.delta,
+                "soc": soc.delta,
+                "certified": bool(foc.certified and soc.certified),
+                "recheck": False,
+                "soc_check": np.nan,
+                "t_fixed": np.nan,
+                "t_check": np.nan,
+                "t_status": "",
+            }
+        )
     df = pd.DataFrame(rows)
     viol = df[df.thm7_region & (df.soc > df.thm5 + DELTA_TOL) & (np.sin(df.phi) > 0)]
     # independent re-check of the worst Theorem 7 violation of this ρ and of violations at the extra φ
@@ -242,30 +283,38 @@ def closed_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     holds5 = float(slack5.min()) >= -tol
     eq_ok = len(eq) > 0 and float(np.max(np.abs(eq.thm5 - eq.foc))) <= tol
     strict_elsewhere = float(np.min(inner.thm5 - inner.foc)) if len(inner) else float("nan")
-    verdicts.append(Verdict(
-        "Thm 5: δ₅ = √(1 − sin⁴φ/(1 + ρ⁴)) bounds δ_foc (exact program), equality at φ = ±π/2",
-        "cond(H*) ≤ (1 + δ₅)/(1 − δ₅), equality if φ = ±π/2",
-        f"min(δ₅ − δ_foc) = {slack5.min():.2e}; at φ = π/2: max |δ₅ − δ_foc| = "
-        f"{float(np.max(np.abs(eq.thm5 - eq.foc))) if len(eq) else float('nan'):.1e}; elsewhere (0 < φ < π, "
-        f"φ ≠ π/2) gap δ₅ − δ_foc from {strict_elsewhere:.1e} (next to φ = 0, π) to "
-        f"{float(inner.thm5.sub(inner.foc).max()):.3f}",
-        f"{tol:g} (solver)", "match" if holds5 and eq_ok else "refuted",
-        f"ρ ∈ {params['rhos']}, {params['phis']} φ in [0, π]. Equality holds only at φ = ±π/2 (and trivially "
-        "φ = 0, π, where δ = 1); elsewhere δ₅ is strictly above the exact δ_foc = zhang2020 Thm 4 "
-        f"(program vs closed form agree to {dfoc:.1e})."))
+    verdicts.append(
+        Verdict(
+            "Thm 5: δ₅ = √(1 − sin⁴φ/(1 + ρ⁴)) bounds δ_foc (exact program), equality at φ = ±π/2",
+            "cond(H*) ≤ (1 + δ₅)/(1 − δ₅), equality if φ = ±π/2",
+            f"min(δ₅ − δ_foc) = {slack5.min():.2e}; at φ = π/2: max |δ₅ − δ_foc| = "
+            f"{float(np.max(np.abs(eq.thm5 - eq.foc))) if len(eq) else float('nan'):.1e}; elsewhere (0 < φ < π, "
+            f"φ ≠ π/2) gap δ₅ − δ_foc from {strict_elsewhere:.1e} (next to φ = 0, π) to "
+            f"{float(inner.thm5.sub(inner.foc).max()):.3f}",
+            f"{tol:g} (solver)",
+            "match" if holds5 and eq_ok else "refuted",
+            f"ρ ∈ {params['rhos']}, {params['phis']} φ in [0, π]. Equality holds only at φ = ±π/2 (and trivially "
+            "φ = 0, π, where δ = 1); elsewhere δ₅ is strictly above the exact δ_foc = zhang2020 Thm 4 "
+            f"(program vs closed form agree to {dfoc:.1e}).",
+        )
+    )
     # Theorem 6
     slack6 = cert.thm6 - cert.soc
     mid = cert[(np.sin(cert.phi) > 1e-9)]
     ratio = (1 - mid.soc) / (1 - mid.thm6)
-    verdicts.append(Verdict(
-        "Thm 6: δ₆ (κ ≤ (1+δ₅)/(1−δ₅)·(1 + (1+ρ⁴)^{3/2}/(ρ² sin⁴φ))) bounds δ_soc",
-        "the best-conditioned H with L(H) = 0, M(H) ⪰ 0 satisfies cond(H*) ≤ κ₆",
-        f"min(δ₆ − δ_soc) = {slack6.min():.2e}; looseness: median δ₆ − δ_soc = "
-        f"{float(np.median(mid.thm6 - mid.soc)):.3f}"
-        f", max {float(np.max(mid.thm6 - mid.soc)):.3f}; (1 − δ_soc)/(1 − δ₆) median {float(np.median(ratio)):.1f}",
-        f"{tol:g}", "match" if float(slack6.min()) >= -tol else "refuted",
-        "valid but loose: δ₆ is close to 1 where δ_soc is well below it (the margin 1 − δ is what counts for "
-        "sample complexity; the ratio (1 − δ_soc)/(1 − δ₆) measures the looseness)."))
+    verdicts.append(
+        Verdict(
+            "Thm 6: δ₆ (κ ≤ (1+δ₅)/(1−δ₅)·(1 + (1+ρ⁴)^{3/2}/(ρ² sin⁴φ))) bounds δ_soc",
+            "the best-conditioned H with L(H) = 0, M(H) ⪰ 0 satisfies cond(H*) ≤ κ₆",
+            f"min(δ₆ − δ_soc) = {slack6.min():.2e}; looseness: median δ₆ − δ_soc = "
+            f"{float(np.median(mid.thm6 - mid.soc)):.3f}"
+            f", max {float(np.max(mid.thm6 - mid.soc)):.3f}; (1 − δ_soc)/(1 − δ₆) median {float(np.median(ratio)):.1f}",
+            f"{tol:g}",
+            "match" if float(slack6.min()) >= -tol else "refuted",
+            "valid but loose: δ₆ is close to 1 where δ_soc is well below it (the margin 1 − δ is what counts for "
+            "sample complexity; the ratio (1 − δ_soc)/(1 − δ₆) measures the looseness).",
+        )
+    )
     # Theorem 7
     reg = cert[cert.thm7_region & (np.sin(cert.phi) > 1e-9)]
     excess = reg.soc - reg.thm5
@@ -273,30 +322,45 @@ def closed_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     fails = reg[excess > DELTA_TOL]
     rc = df[df.recheck]
     if len(fails):
-        pts = "; ".join(f"(ρ, φ) = ({q.rho:g}, {q.phi:.3f}): δ_soc = {q.soc:.5f} (SCS {q.soc_check:.5f}) > δ₅ = "
-                        f"{q.thm5:.5f}; with η fixed to Thm 5's, max λ_min(M(H)) = {q.t_fixed:.2e} "
-                        f"(recomputed {q.t_check:.2e}, {q.t_status})" for _, q in rc.iterrows())
-        confirmed = len(rc) > 0 and bool(np.all(rc.t_fixed < -1e-7) and np.all(rc.t_check < -1e-7)
-                                         and np.all(rc.t_status == "optimal")
-                                         and np.all(rc.soc_check > rc.thm5 + DELTA_TOL))
-        verdicts.append(Verdict(
-            "Thm 7: in |sin φ| ≤ ρ, δ_soc ≤ δ₅ (Thm 5's kernel has M(H) ⪰ 0)",
-            "holds for every 0 < |sin φ| ≤ ρ",
-            f"fails at {len(fails)} of {len(reg)} grid points of the region (ρ ∈ "
-            f"{sorted(set(fails.rho.round(4)))}); worst δ_soc − δ₅ = {excess.max():.2e} at (ρ, φ) = "
-            f"({worst.rho:g}, {worst.phi:.3f})",
-            f"δ_soc > δ₅ + {DELTA_TOL:g}; re-checked by SCS and by the fixed-η program",
-            "refuted" if confirmed else "miss",
-            f"independent re-checks (worst point per ρ, and φ = 0.394): {pts}. A negative best λ_min with η fixed "
-            "to Theorem 5's value means no kernel with δ = δ₅ makes x a second-order point. "
-            "The proof (App. A.3) checks the sign of a derivative at β = 0 only. "
-            "For ρ ≥ 0.6 it held wherever we looked (spurious.closed_forms)."
-            + ("" if confirmed else " The independent checks did not all confirm it: treated as a miss.")))
+        pts = "; ".join(
+            f"(ρ, φ) = ({q.rho:g}, {q.phi:.3f}): δ_soc = {q.soc:.5f} (SCS {q.soc_check:.5f}) > δ₅ = "
+            f"{q.thm5:.5f}; with η fixed to Thm 5's, max λ_min(M(H)) = {q.t_fixed:.2e} "
+            f"(recomputed {q.t_check:.2e}, {q.t_status})"
+            for _, q in rc.iterrows()
+        )
+        confirmed = len(rc) > 0 and bool(
+            np.all(rc.t_fixed < -1e-7)
+            and np.all(rc.t_check < -1e-7)
+            and np.all(rc.t_status == "optimal")
+            and np.all(rc.soc_check > rc.thm5 + DELTA_TOL)
+        )
+        verdicts.append(
+            Verdict(
+                "Thm 7: in |sin φ| ≤ ρ, δ_soc ≤ δ₅ (Thm 5's kernel has M(H) ⪰ 0)",
+                "holds for every 0 < |sin φ| ≤ ρ",
+                f"fails at {len(fails)} of {len(reg)} grid points of the region (ρ ∈ "
+                f"{sorted(set(fails.rho.round(4)))}); worst δ_soc − δ₅ = {excess.max():.2e} at (ρ, φ) = "
+                f"({worst.rho:g}, {worst.phi:.3f})",
+                f"δ_soc > δ₅ + {DELTA_TOL:g}; re-checked by SCS and by the fixed-η program",
+                "refuted" if confirmed else "miss",
+                f"independent re-checks (worst point per ρ, and φ = 0.394): {pts}. A negative best λ_min with η fixed "
+                "to Theorem 5's value means no kernel with δ = δ₅ makes x a second-order point. "
+                "The proof (App. A.3) checks the sign of a derivative at β = 0 only. "
+                "For ρ ≥ 0.6 it held wherever we looked (spurious.closed_forms)."
+                + ("" if confirmed else " The independent checks did not all confirm it: treated as a miss."),
+            )
+        )
     else:
-        verdicts.append(Verdict(
-            "Thm 7: in |sin φ| ≤ ρ, δ_soc ≤ δ₅", "holds for every 0 < |sin φ| ≤ ρ",
-            f"max δ_soc − δ₅ over {len(reg)} region points = {excess.max():.2e}", f"{DELTA_TOL:g}", "match",
-            "no violation on this grid (spurious.closed_forms reports one at (0.5, 0.394): check the grid)"))
+        verdicts.append(
+            Verdict(
+                "Thm 7: in |sin φ| ≤ ρ, δ_soc ≤ δ₅",
+                "holds for every 0 < |sin φ| ≤ ρ",
+                f"max δ_soc − δ₅ over {len(reg)} region points = {excess.max():.2e}",
+                f"{DELTA_TOL:g}",
+                "match",
+                "no violation on this grid (spurious.closed_forms reports one at (0.5, 0.394): check the grid)",
+            )
+        )
     if unc:
         verdicts[0] = dataclasses.replace(verdicts[0], note=verdicts[0].note + f" {unc} uncertified solves excluded.")
     _closed_figure(params, df, figures_dir)
@@ -356,13 +420,20 @@ def margin_params(quick: bool) -> dict:
     mus = [0.0, 1e-6, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0]
     if not quick:
         mus = sorted(set(mus) | {float(v) for v in np.round(np.linspace(0.05, 1.0, 20), 4)} | {3e-3, 3e-5})
-    return {"geometries": list(GEOMETRIES), "mus": mus, "example3_extra_mus": [1.2, 1.5, 2.0, 3.0],
-            "certify_mu": 0.01, "certify_starts": 8, "solver": "clarabel"}
+    return {
+        "geometries": list(GEOMETRIES),
+        "mus": mus,
+        "example3_extra_mus": [1.2, 1.5, 2.0, 3.0],
+        "certify_mu": 0.01,
+        "certify_starts": 8,
+        "solver": "clarabel",
+    }
 
 
 def margin_chunks(params: dict) -> list:
     return [{"kind": "curve", "geometry": g} for g in params["geometries"]] + [
-        {"kind": "certify", "geometry": g} for g in params["geometries"]]
+        {"kind": "certify", "geometry": g} for g in params["geometries"]
+    ]
 
 
 def margin_chunk(params: dict, chunk: dict, seed: int) -> pd.DataFrame:
@@ -386,11 +457,23 @@ def margin_chunk(params: dict, chunk: dict, seed: int) -> pd.DataFrame:
     for t, mu in enumerate((0.0, params["certify_mu"])):
         ce = counterexample(x, z, order="second", margin=mu, solver=params["solver"])
         cert = certify(ce.instance.problem(), x, starts=params["certify_starts"], rng=trial_stream(seed, t, cell))
-        rows.append({"kind": "certify", "geometry": chunk["geometry"], "n": x.shape[0], "mu": float(mu),
-                     "delta": ce.delta, "hess_min": ce.verification.hess_min_eig, "certified": bool(ce.certified),
-                     "status": ce.status, "rip_full": ce.verification.rip_full,
-                     "local_min": {True: "true", False: "false", None: "undecided"}[cert.local_min],
-                     "method": cert.method, "cert_hess_min": cert.hess_min_eig, "grad_norm": cert.grad_norm})
+        rows.append(
+            {
+                "kind": "certify",
+                "geometry": chunk["geometry"],
+                "n": x.shape[0],
+                "mu": float(mu),
+                "delta": ce.delta,
+                "hess_min": ce.verification.hess_min_eig,
+                "certified": bool(ce.certified),
+                "status": ce.status,
+                "rip_full": ce.verification.rip_full,
+                "local_min": {True: "true", False: "false", None: "undecided"}[cert.local_min],
+                "method": cert.method,
+                "cert_hess_min": cert.hess_min_eig,
+                "grad_norm": cert.grad_norm,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -405,34 +488,48 @@ def margin_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         mono = bool(np.all(np.diff(c.delta.to_numpy()) >= -DELTA_TOL))
         ok = abs(d0 - DELTA_STAR) <= DELTA_TOL and dsm - DELTA_STAR <= 1e-3 and mono
         pts = ", ".join(f"{q.mu:g} → {q.delta:.4f}" for _, q in c.iterrows() if q.mu in (1e-4, 1e-2, 0.1, 0.4, 1.0))
-        verdicts.append(Verdict(
-            f"δ of the best strict spurious local minimum vs margin μ ({g}: n = {GEOMETRIES[g][0]}, ρ = 1/√2, "
-            "φ = π/2)",
-            "— (beyond the paper) at μ → 0 the curve meets δ = 1/2 (the LMI (10) optimum)",
-            f"δ(0) = {d0:.6f}, max δ for 0 < μ ≤ 1e-4: {dsm:.6f}; increasing: {mono}; {pts}",
-            f"|δ(0) − 1/2| ≤ {DELTA_TOL:g}; δ(μ ≤ 1e-4) − 1/2 ≤ 1e-3", "match" if ok else "miss",
-            "μ is the margin of M(H) ⪰ μI (∇²f ⪰ 2μI off the rotation directions) with H ⪯ I, in units of ‖z‖²"
-            " (‖x‖² = 1/2). The two geometries have the same (ρ, φ); the reduced program is exact for μ ≤ 2σ_r(x)² = 1,"
-            " so their curves coincide there (n = 12 is not computed beyond μ = 1)."))
+        verdicts.append(
+            Verdict(
+                f"δ of the best strict spurious local minimum vs margin μ ({g}: n = {GEOMETRIES[g][0]}, ρ = 1/√2, "
+                "φ = π/2)",
+                "— (beyond the paper) at μ → 0 the curve meets δ = 1/2 (the LMI (10) optimum)",
+                f"δ(0) = {d0:.6f}, max δ for 0 < μ ≤ 1e-4: {dsm:.6f}; increasing: {mono}; {pts}",
+                f"|δ(0) − 1/2| ≤ {DELTA_TOL:g}; δ(μ ≤ 1e-4) − 1/2 ≤ 1e-3",
+                "match" if ok else "miss",
+                "μ is the margin of M(H) ⪰ μI (∇²f ⪰ 2μI off the rotation directions) with H ⪯ I, in units of ‖z‖²"
+                " (‖x‖² = 1/2). The two geometries have the same (ρ, φ); the reduced program is exact for μ ≤ "
+                "2σ_r(x)² = 1,"
+                " so their curves coincide there (n = 12 is not computed beyond μ = 1).",
+            )
+        )
     e3, g12 = (cur[(cur.geometry == g) & cur.certified].set_index("mu").delta for g in params["geometries"])
     common = e3.index.intersection(g12.index)
     diff = float(np.max(np.abs(e3[common] - g12[common]))) if len(common) else float("nan")
-    verdicts.append(Verdict("the two geometries give the same curve (μ ≤ 1)",
-                            "— (beyond the paper; rotation invariance)",
-                            f"max |δ_example3 − δ_good| = {diff:.1e} over {len(common)} μ", "1e-6",
-                       "match" if diff <= 1e-6 else "miss"))
+    verdicts.append(
+        Verdict(
+            "the two geometries give the same curve (μ ≤ 1)",
+            "— (beyond the paper; rotation invariance)",
+            f"max |δ_example3 − δ_good| = {diff:.1e} over {len(common)} μ",
+            "1e-6",
+            "match" if diff <= 1e-6 else "miss",
+        )
+    )
     c = cur[(cur.geometry == params["geometries"][0]) & cur.certified & (cur.mu <= 1.0)]
     fit = margin_fit(c.mu.to_numpy())
     dev = float(np.max(np.abs(c.delta.to_numpy() - fit)))
     infeasible = cur[cur.delta.isna()].mu.tolist()
-    verdicts.append(Verdict(
-        "observed closed form of the curve at ρ = 1/√2, φ = π/2: δ(μ) = (2 + 2μ + μ²)/(4 + 2μ − μ²)",
-        "— (beyond the paper; fitted by us, not proved)",
-        f"max |δ − formula| = {dev:.1e} over {len(c)} μ ∈ [0, 1]; δ(1) = {float(margin_fit(1.0)):.3f} (η = 0: no "
-        f"RIP instance); infeasible for μ ∈ {infeasible}",
-        "1e-6", "match" if dev <= 1e-6 else "miss",
-        "equivalently η(μ) = (1 − μ²)/(3 + 2μ), so δ ≈ 1/2 + μ/4 near 0: a strict spurious local minimum with "
-        "Hessian margin 2μ (in units of ‖z‖²) costs about μ/4 in δ; μ = 1 = 2‖x‖² is the largest margin."))
+    verdicts.append(
+        Verdict(
+            "observed closed form of the curve at ρ = 1/√2, φ = π/2: δ(μ) = (2 + 2μ + μ²)/(4 + 2μ − μ²)",
+            "— (beyond the paper; fitted by us, not proved)",
+            f"max |δ − formula| = {dev:.1e} over {len(c)} μ ∈ [0, 1]; δ(1) = {float(margin_fit(1.0)):.3f} (η = 0: no "
+            f"RIP instance); infeasible for μ ∈ {infeasible}",
+            "1e-6",
+            "match" if dev <= 1e-6 else "miss",
+            "equivalently η(μ) = (1 − μ²)/(3 + 2μ), so δ ≈ 1/2 + μ/4 near 0: a strict spurious local minimum with "
+            "Hessian margin 2μ (in units of ‖z‖²) costs about μ/4 in δ; μ = 1 = 2‖x‖² is the largest margin.",
+        )
+    )
     cer = df[df.kind == "certify"]
     for _, q in cer.iterrows():
         strict = q.mu > 0
@@ -443,20 +540,31 @@ def margin_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         else:
             verdict = "match" if q.certified and abs(q.delta - DELTA_STAR) <= DELTA_TOL else "miss"
             paper = "zhang2018: an instance with δ = 1/2 having x as a spurious 'local minimum' (second-order point)"
-        verdicts.append(Verdict(
-            f"counterexample at μ = {q.mu:g}, {q.geometry}: certify"
-            + (" (second-order point at δ = 1/2)" if not strict else " (strict local minimum)"), paper,
-            f"δ = {q.delta:.6f} (instance's full-rank δ {q.rip_full:.6f}), λ_min(∇²f) off symmetry = "
-            f"{q.cert_hess_min:.3e}, ‖∇f‖ = {q.grad_norm:.1e}, local_min = {q.local_min} ({q.method})",
-            "certify defaults (relative 1e-7)", verdict,
-            ("at μ = 0 the LMI optimum is singular (λ_min(∇²f) = 0 off the symmetry): x is a second-order point "
-             "(zhang2018 §2 calls such points local minima, so the paper's claim stands in its own words) but "
-             + {"false": "certify finds a descent witness: NOT a local minimum (a degenerate saddle, like Example 3's "
-                         "f = 3/2 − 4a⁴ along a curve); ",
-                "true": "certify nevertheless proves it a local minimum; ",
-                "undecided": "certify cannot decide whether it is a local minimum; "}[q.local_min]
-             + "the margin μ > 0 makes it a strict local minimum at a price in δ (rows above)")
-            if not strict else "counterexample() re-verifies gradient, Hessian and δ from the matrices"))
+        verdicts.append(
+            Verdict(
+                f"counterexample at μ = {q.mu:g}, {q.geometry}: certify"
+                + (" (second-order point at δ = 1/2)" if not strict else " (strict local minimum)"),
+                paper,
+                f"δ = {q.delta:.6f} (instance's full-rank δ {q.rip_full:.6f}), λ_min(∇²f) off symmetry = "
+                f"{q.cert_hess_min:.3e}, ‖∇f‖ = {q.grad_norm:.1e}, local_min = {q.local_min} ({q.method})",
+                "certify defaults (relative 1e-7)",
+                verdict,
+                (
+                    "at μ = 0 the LMI optimum is singular (λ_min(∇²f) = 0 off the symmetry): x is a second-order point "
+                    "(zhang2018 §2 calls such points local minima, so the paper's claim stands in its own words) but "
+                    + {
+                        "false": "certify finds a descent witness: NOT a local minimum (a degenerate saddle, like "
+                        "Example 3's "
+                        "f = 3/2 − 4a⁴ along a curve); ",
+                        "true": "certify nevertheless proves it a local minimum; ",
+                        "undecided": "certify cannot decide whether it is a local minimum; ",
+                    }[q.local_min]
+                    + "the margin μ > 0 makes it a strict local minimum at a price in δ (rows above)"
+                )
+                if not strict
+                else "counterexample() re-verifies gradient, Hessian and δ from the matrices",
+            )
+        )
     _margin_figure(params, cur, figures_dir)
     return verdicts
 
@@ -478,32 +586,45 @@ def _margin_figure(params: dict, cur: pd.DataFrame, figures_dir: Path) -> None:
 
 
 def _manifest(params: dict) -> dict:
-    return {"program": "spurious.threshold_program (LMI (10) of zhang2018; reduced to span[x z], exact)",
-            "solver": params.get("solver", "clarabel"), "kernel": "reduced-lifted"}
+    return {
+        "program": "spurious.threshold_program (LMI (10) of zhang2018; reduced to span[x z], exact)",
+        "solver": params.get("solver", "clarabel"),
+        "kernel": "reduced-lifted",
+    }
 
 
 EXPERIMENTS = (
     Experiment(
         name="zhang2018-min-delta",
         description="Experiment 1: min δ of LMI (10) over random Gaussian (x, z), n = 1…10, r ∈ {1, 2}; "
-                    "orthogonal construction attains 1/2",
+        "orthogonal construction attains 1/2",
         citation=CITATION + ", §4 Experiment 1",
-        params=min_delta_params, chunks=min_delta_chunks, run_chunk=min_delta_chunk, summarize=min_delta_summary,
-        manifest=_manifest, work=min_delta_work,
+        params=min_delta_params,
+        chunks=min_delta_chunks,
+        run_chunk=min_delta_chunk,
+        summarize=min_delta_summary,
+        manifest=_manifest,
+        work=min_delta_work,
     ),
     Experiment(
         name="zhang2018-closed-forms",
         description="Theorems 5, 6, 7 vs the exact first/second-order programs over φ ∈ [0, π], several ρ",
         citation=CITATION + ", §3 Theorems 5–7",
-        params=closed_params, chunks=closed_chunks, run_chunk=closed_chunk, summarize=closed_summary,
+        params=closed_params,
+        chunks=closed_chunks,
+        run_chunk=closed_chunk,
+        summarize=closed_summary,
         manifest=_manifest,
     ),
     Experiment(
         name="zhang2018-margin",
         description="beyond the paper: δ of the best instance whose spurious point is a strict local minimum "
-                    "(margin μ), at Example 3's and the good instance's geometry",
+        "(margin μ), at Example 3's and the good instance's geometry",
         citation=CITATION + ", LMI (10) with a margin (ours)",
-        params=margin_params, chunks=margin_chunks, run_chunk=margin_chunk, summarize=margin_summary,
+        params=margin_params,
+        chunks=margin_chunks,
+        run_chunk=margin_chunk,
+        summarize=margin_summary,
         manifest=_manifest,
     ),
 )
