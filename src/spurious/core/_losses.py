@@ -24,6 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from spurious.core._errors import InputError
+from spurious.core._matrix_free import MatrixFreeOperator, is_matrix_free
 from spurious.core._operators import RectangularOperator, SensingOperator
 from spurious.core._validation import as_real_array
 
@@ -51,14 +52,19 @@ class QuadraticLoss:
 
     Attributes
     ----------
-    operator : SensingOperator or RectangularOperator
+    operator : SensingOperator, RectangularOperator or a matrix-free operator
+        Any :class:`~spurious.operators.MatrixFreeOperator` (rank-one, completion, Gaussian
+        blocks, a user's callables) works too: then :attr:`factored` is True and the problem
+        evaluates ``f(x xᵀ)``, its gradient and Hessian-vector products from the factor
+        (:meth:`value_factor`, :meth:`gradient_factor`, :meth:`hvp_factor`) without forming
+        ``x xᵀ`` or the ``m × N`` matrix.
     b : (m,) array of measurements
     scaling : {"plain", "half", "mean", "half-mean"}
         ``s = 1`` (zhang2018 eq. (1), bhojanapalli2016 eq. (2)), ``½`` (bi2021 eq. (3)),
         ``1/m`` or ``1/(2m)``.
     """
 
-    operator: SensingOperator | RectangularOperator
+    operator: SensingOperator | RectangularOperator | MatrixFreeOperator
     b: np.ndarray
     scaling: str = "plain"
 
@@ -85,6 +91,28 @@ class QuadraticLoss:
 
     def hessian_action(self, M: np.ndarray, K: np.ndarray) -> np.ndarray:
         return 2.0 * self.scale * self.operator.adjoint(self.operator.apply(K))
+
+    # -------------------------------------------------------------- factored (matrix-free) path
+    @property
+    def factored(self) -> bool:
+        """True for a matrix-free operator: problems then call the ``*_factor`` methods."""
+        return is_matrix_free(self.operator)
+
+    def value_factor(self, x: np.ndarray) -> np.ndarray:
+        """``f(x xᵀ) = s‖A(x xᵀ) − b‖²`` from the factor, ``(..., n, r) -> (...)``."""
+        res = self.operator.apply_outer(x) - self.b
+        return self.scale * np.einsum("...i,...i->...", res, res)
+
+    def gradient_factor(self, x: np.ndarray) -> np.ndarray:
+        """``2 ∇f(x xᵀ) x = 4s A*(A(x xᵀ) − b) x``, ``(..., n, r) -> (..., n, r)``."""
+        res = self.operator.apply_outer(x) - self.b
+        return 4.0 * self.scale * self.operator.adjoint_apply(res, x)
+
+    def hvp_factor(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """``2 ∇f(M) u + 2 [∇²f(M)](x uᵀ + u xᵀ) x`` at ``M = x xᵀ``, from the factors (broadcasts)."""
+        op = self.operator
+        res = op.apply_outer(x) - self.b  # at x's own batch shape; broadcast against u below
+        return 4.0 * self.scale * (op.adjoint_apply(res, u) + op.adjoint_apply(op.apply_sym(x, u), x))
 
 
 def _sigmoid(t: np.ndarray) -> np.ndarray:

@@ -25,9 +25,10 @@ import numpy as np
 from spurious.core._errors import InputError
 from spurious.core._linalg import outer, unvec, vec
 from spurious.core._losses import AsymmetricLift, LogisticLoss, Loss, QuadraticLoss
-from spurious.core._operators import RectangularOperator, SensingOperator
+from spurious.core._matrix_free import MatrixFreeOperator, is_matrix_free
+from spurious.core._operators import DEFAULT_MAX_BYTES, RectangularOperator, SensingOperator
 from spurious.core._rng import RNGLike, as_generator
-from spurious.core._validation import as_factor, as_psd, as_real_array, check_float
+from spurious.core._validation import as_factor, as_psd, as_real_array, as_symmetric, check_bytes, check_float
 
 
 def _hessian_from_hvp(hvp, x: np.ndarray) -> np.ndarray:
@@ -49,8 +50,27 @@ class _ProblemBase:
         return x
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
-        """Explicit Hessian, ``(..., n, r) -> (..., nr, nr)`` in vec coordinates."""
-        return _hessian_from_hvp(self.hvp, self._check(x))
+        """Explicit Hessian, ``(..., n, r) -> (..., nr, nr)`` in vec coordinates.
+
+        For a matrix-free operator the ``nr`` Hessian-vector products are taken in chunks
+        (memory bounded); the ``nr × nr`` result itself is refused above 4 GB.
+        """
+        x = self._check(x)
+        if not getattr(getattr(self, "loss", None), "factored", False):
+            return _hessian_from_hvp(self.hvp, x)
+        n, r = x.shape[-2:]
+        nr = n * r
+        batch = int(np.prod(x.shape[:-2], dtype=np.int64))
+        kind = self.loss.operator.kind
+        what = f"the explicit {nr}×{nr} Hessian ({kind} operator; use hvp)"
+        check_bytes(8.0 * nr * nr * batch, what, DEFAULT_MAX_BYTES)
+        E = unvec(np.eye(nr), n, r)
+        out = np.empty((*x.shape[:-2], nr, nr))
+        step = max(1, int(2**26 // (8.0 * max(self.loss.operator.m, n) * r * 4)))
+        for lo in range(0, nr, step):
+            hi = min(nr, lo + step)
+            out[..., lo:hi, :] = vec(self.hvp(x[..., None, :, :], E[lo:hi]))
+        return 0.5 * (out + np.swapaxes(out, -1, -2))
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +91,11 @@ class SymmetricProblem(_ProblemBase):
     z: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "m_star", as_psd(self.m_star, "ground truth M*"))
+        if self.z is not None and isinstance(self.m_star, np.ndarray) and np.array_equal(self.m_star, outer(self.z)):
+            # z zᵀ is PSD by construction: skip the O(n³) eigenvalue check (n in the thousands)
+            object.__setattr__(self, "m_star", as_symmetric(self.m_star, "ground truth M*"))
+        else:
+            object.__setattr__(self, "m_star", as_psd(self.m_star, "ground truth M*"))
         if not 1 <= self.r <= self.n:
             raise InputError(f"r = {self.r}: must satisfy 1 ≤ r ≤ n = {self.n}")
 
@@ -79,26 +103,49 @@ class SymmetricProblem(_ProblemBase):
     def n(self) -> int:
         return self.m_star.shape[0]
 
+    @property
+    def factored(self) -> bool:
+        """True when the loss evaluates from the factor (a matrix-free operator): no ``n × n`` matrices."""
+        return bool(getattr(self.loss, "factored", False))
+
     def value(self, x: np.ndarray) -> np.ndarray:
         """``g(x) = f(x xᵀ)``, ``(..., n, r) -> (...)``."""
+        if self.factored:
+            return self.loss.value_factor(self._check(x))
         return self.loss.value(outer(self._check(x)))
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
         """``∇g(x) = 2 ∇f(xxᵀ) x``, ``(..., n, r) -> (..., n, r)``."""
         x = self._check(x)
+        if self.factored:
+            return self.loss.gradient_factor(x)
         return 2.0 * self.loss.gradient(outer(x)) @ x
 
     def hvp(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
         """``∇²g(x)[u] = 2 ∇f(M) u + 2 [∇²f(M)](xuᵀ + uxᵀ) x`` (broadcasts over leading axes)."""
         x, u = self._check(x), self._check(u, "u")
+        if self.factored:
+            return self.loss.hvp_factor(x, u)
         M = outer(x)
         xu = x @ np.swapaxes(u, -1, -2)
         K = self.loss.hessian_action(M, xu + np.swapaxes(xu, -1, -2))
         return 2.0 * self.loss.gradient(M) @ u + 2.0 * K @ x
 
     def distance(self, x: np.ndarray) -> np.ndarray:
-        """``‖x xᵀ − M*‖_F``, ``(..., n, r) -> (...)``."""
-        D = outer(self._check(x)) - self.m_star
+        """``‖x xᵀ − M*‖_F``, ``(..., n, r) -> (...)``.
+
+        For a matrix-free problem with a known ``z``: ``x xᵀ − z zᵀ = W D Wᵀ`` with
+        ``W = [x, z] = Q R`` and ``D = diag(I, −I)``, so the distance is ``‖R D Rᵀ‖_F``
+        (``O(n r²)``, backward stable; no ``n × n`` matrix).
+        """
+        x = self._check(x)
+        if self.factored and self.z is not None:
+            z = np.broadcast_to(self.z, (*x.shape[:-2], *self.z.shape))
+            R = np.linalg.qr(np.concatenate([x, z], axis=-1), mode="r")
+            d = np.concatenate([np.ones(x.shape[-1]), -np.ones(self.z.shape[1])])
+            K = (R * d) @ np.swapaxes(R, -1, -2)
+            return np.sqrt(np.sum(K * K, axis=(-1, -2)))
+        D = outer(x) - self.m_star
         return np.sqrt(np.sum(D * D, axis=(-1, -2)))
 
 
@@ -185,7 +232,7 @@ class AsymmetricProblem(_ProblemBase):
 
 
 def least_squares(
-    operator: SensingOperator,
+    operator: SensingOperator | MatrixFreeOperator,
     z: np.ndarray,
     *,
     r: int | None = None,
@@ -198,7 +245,10 @@ def least_squares(
 
     Parameters
     ----------
-    operator : SensingOperator
+    operator : SensingOperator or a matrix-free operator (:mod:`spurious.operators`)
+        With a matrix-free operator (rank-one, completion, Gaussian blocks, callables) the
+        problem's value, gradient and Hessian-vector products are evaluated from the factor
+        (:attr:`SymmetricProblem.factored`).
     z : (n, r*) ground-truth factor, ``M* = z zᵀ``
     r : search rank (default: the rank of ``z``)
     noise_std : σ of i.i.d. Gaussian measurement noise (bhojanapalli2016 §2)
@@ -216,7 +266,7 @@ def least_squares(
     z = as_factor(z, "z", n=operator.n)
     M = outer(z)
     if b is None:
-        b = operator.apply(M)
+        b = operator.apply_outer(z) if is_matrix_free(operator) else operator.apply(M)
         if noise_std:
             noise_std = check_float(noise_std, "noise_std", 0.0)
             b = b + noise_std * as_generator(rng).standard_normal(operator.m)

@@ -11,6 +11,7 @@ import numpy as np
 
 from spurious.core._errors import InputError
 from spurious.core._losses import QuadraticLoss
+from spurious.core._matrix_free import is_matrix_free
 from spurious.core._operators import RectangularOperator, SensingOperator
 from spurious.core._rng import trial_stream
 
@@ -125,6 +126,16 @@ def spectral(problem, trials: int = 1, *, r: int | None = None) -> np.ndarray:
     ``c = 2m``. The objective's scaling does not enter: the minimizer ``M*`` is the same.
     The point is deterministic; ``trials`` copies are returned.
 
+    With a matrix-free operator (:mod:`spurious.operators`: rank-one, completion, Gaussian
+    blocks, callables) ``M̂`` is never formed: its top-``r`` eigenpairs come from
+    :func:`scipy.sparse.linalg.eigsh` (Lanczos, ``which="LA"``, a fixed start vector) on the
+    :class:`~scipy.sparse.linalg.LinearOperator` ``v ↦ A*(b) v`` (``operator.adjoint_apply``),
+    and ``c = operator.frobenius_norm_sq() / N``. For rank-one measurements at ``r = 1`` this is
+    the spectral initialization of phase retrieval (Candès, Li, Soltanolkotabi 2015, Wirtinger
+    flow); for completion, ``M̂ = P_Ω(M)·N/|Ω|``, the ``1/p``-rescaled observed matrix.
+    The result equals the dense path's to the eigensolver's accuracy (up to the sign of each
+    eigenvector, which the dense path leaves to LAPACK; ``x xᵀ`` is the same).
+
     Parameters
     ----------
     problem : SymmetricProblem or AsymmetricProblem with a :class:`~spurious.losses.QuadraticLoss`
@@ -142,6 +153,11 @@ def spectral(problem, trials: int = 1, *, r: int | None = None) -> np.ndarray:
     if int(trials) != trials or trials < 1:
         raise InputError(f"trials = {trials}: must be an integer ≥ 1")
     op = loss.operator
+    if is_matrix_free(op):
+        if not 1 <= r <= op.n:
+            raise InputError(f"r = {r}: must satisfy 1 ≤ r ≤ n = {op.n}")
+        x = _spectral_matrix_free(op, loss.b, r)
+        return np.repeat(x[None], int(trials), axis=0)
     A = op.matrix
     M_hat = op.adjoint(loss.b) * (A.shape[1] / float(np.sum(A * A)))
     if isinstance(op, SensingOperator):
@@ -159,3 +175,28 @@ def spectral(problem, trials: int = 1, *, r: int | None = None) -> np.ndarray:
     else:
         raise InputError(f"spectral: unsupported operator type {type(op).__name__}")
     return np.repeat(x[None], int(trials), axis=0)
+
+
+def _spectral_matrix_free(op, b: np.ndarray, r: int) -> np.ndarray:
+    """``V_r Λ_r^{1/2}`` of ``A*(b)/c`` by Lanczos on ``v ↦ A*(b) v`` (dense ``eigh`` when ``r ≥ n − 1``)."""
+    c = op.frobenius_norm_sq() / op.N
+    if not c > 0:
+        raise InputError(f"spectral: operator {op.label!r} has Σ‖A_i‖² = 0")
+    n = op.n
+    if r >= n - 1:  # ARPACK needs k < n - 1: the matrix is small, form it
+        M_hat = op.adjoint(b) / c
+        lam, V = np.linalg.eigh(0.5 * (M_hat + M_hat.T))
+        lam, V = lam[::-1][:r], V[:, ::-1][:, :r]
+    else:
+        from scipy.sparse.linalg import LinearOperator, eigsh
+
+        def matmat(V: np.ndarray) -> np.ndarray:
+            V = np.asarray(V, dtype=np.float64).reshape(n, -1)
+            return op.adjoint_apply(b, V) / c
+
+        lin = LinearOperator((n, n), matvec=matmat, matmat=matmat, dtype=np.float64)
+        v0 = np.random.default_rng(0).standard_normal(n)  # fixed start: the result is deterministic
+        lam, V = eigsh(lin, k=r, which="LA", v0=v0, tol=0.0)
+        order = np.argsort(lam)[::-1]
+        lam, V = lam[order], V[:, order]
+    return V * np.sqrt(np.clip(lam, 0.0, None))
