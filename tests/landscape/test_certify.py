@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 
+import spurious as sp
 import spurious.landscape._certify as certify_mod
 from spurious.core._errors import InputError, TooLargeError
 from spurious.core._examples import get_example
@@ -244,3 +245,54 @@ def test_strict_saddle_check_accepts_an_example():
     a = strict_saddle_check(ex)
     b = strict_saddle_check(ex.instance.problem(), ex.instance.x)
     assert a.to_dict() == b.to_dict()
+
+
+# ----------------------------------------------------------------------------- local_min needs a proof (issue #10)
+
+
+@pytest.fixture(scope="module")
+def strict_instance():
+    """zhang2018-type counterexample whose x is a strict spurious local minimum (margin μ = 0.01)."""
+    return sp.counterexample([[0.5], [0.3], [0.1]], [[1.0], [0.0], [0.0]], margin=0.01).instance
+
+
+def test_strict_point_is_a_local_minimum_with_its_ball(strict_instance):
+    cert = sp.certify(strict_instance)
+    assert cert.local_min is True and cert.method == "strict"
+    assert cert.ball is not None and cert.ball.holds and cert.ball.radius < 1e-6
+    assert "critical point within" in cert.reason or "exactly critical" in cert.reason
+    assert cert.to_dict()["critical_ball_radius"] == cert.ball.radius
+
+
+def test_small_gradient_and_positive_curvature_alone_are_undecided():
+    """A first-order point (by the tolerance) with small positive curvature: once 4Lε > λ² the
+    ball cannot close, so no claim is made — whatever is true nearby."""
+    inst = sp.counterexample([[0.5], [0.3], [0.1]], [[1.0], [0.0], [0.0]], margin=1e-3).instance
+    d = np.array([[1.0], [-2.0], [0.5]])
+    close = sp.certify(inst, inst.x + 1e-8 * d)  # ‖∇g‖ ≈ 2.4e-8: the ball closes (4Lε ≈ 1.4e-6 ≤ λ² = 4e-6)
+    assert close.local_min is True and close.ball.radius < 1e-4
+    cert = sp.certify(inst, inst.x + 1e-7 * d)  # ‖∇g‖ ≈ 2.4e-7, still under the first-order tolerance
+    assert cert.first_order and cert.strict and 0 < cert.hess_min_eig < 3e-3
+    assert cert.local_min is None and cert.method == "undecided"
+    assert "Newton–Kantorovich" in cert.reason and not cert.ball.holds
+    assert "undecided" in str(cert)
+
+
+def test_exactly_critical_strict_point_needs_no_radius():
+    """At an exact critical point (‖∇g‖ = 0 in floating point) the ball has radius 0."""
+    s = 1 / np.sqrt(2.0)
+    op = sp.operators.from_matrices(np.array([[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]], [[0.0, s], [s, 0.0]]]))
+    p = sp.least_squares(op, np.array([[1.0], [0.0]]))
+    cert = sp.certify(p, np.array([[1.0], [0.0]]))  # the global minimum: residual exactly 0
+    assert cert.grad_norm == 0.0 and cert.strict
+    assert cert.local_min is True and cert.ball.radius == 0.0 and "exactly critical" in cert.reason
+
+
+def test_counterexample_verification_proves_strictness(strict_instance):
+    ce = sp.counterexample([[0.5], [0.3], [0.1]], [[1.0], [0.0], [0.0]], margin=0.01)
+    v = ce.verification
+    assert v.passed and v.ball is not None and v.ball.holds
+    degenerate = sp.counterexample([[0.5], [0.3], [0.1]], [[1.0], [0.0], [0.0]])
+    assert degenerate.verification.ball is None  # margin 0 claims no local minimum
+    with pytest.raises(sp.VerificationError, match="Newton–Kantorovich"):  # λ = 2e-6: not provable in float64
+        sp.counterexample([[0.5], [0.3], [0.1]], [[1.0], [0.0], [0.0]], margin=1e-6)

@@ -73,3 +73,38 @@ def test_large_gradient_for_its_curvature_is_undecided():
     assert not ball.holds and ">" in ball.reason
     assert not critical_ball(prob, x, 0.0, -1e-3).holds
     assert critical_ball(prob, x, 0.0, 1e-3).holds
+
+
+def _one_bit(seed):
+    from spurious.core._problems import one_bit
+
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((5, 2))
+    return one_bit(Z @ Z.T, 2), rng
+
+
+def _lifted(seed):
+    from spurious.core._operators import rectangular_gaussian
+    from spurious.core._problems import asymmetric_least_squares
+
+    rng = np.random.default_rng(seed)
+    op = rectangular_gaussian(30, (3, 4), rng=rng)
+    M = rng.standard_normal((3, 2)) @ rng.standard_normal((2, 4))
+    return asymmetric_least_squares(op, M, 2, phi=0.5).lifted(), rng
+
+
+@pytest.mark.parametrize("make", [_one_bit, _lifted], ids=["one-bit", "asymmetric-lift"])
+@pytest.mark.parametrize("seed", range(4))
+def test_hessian_lipschitz_bound_holds_for_other_losses(make, seed):
+    """L = 8c₃R³ + 12c₂R bounds the variation of the Hessian on the ball for the 1-bit loss and the lift."""
+    prob, rng = make(seed)
+    x = rng.standard_normal((prob.n, prob.r))
+    rho = 0.5
+    ball = critical_ball(prob, x, grad_norm=rho * 0.5, lam_min=1.0)
+    assert np.isfinite(ball.lipschitz)
+    H0 = prob.hessian(x)
+    for _ in range(20):
+        d = rng.standard_normal(x.shape)
+        d *= rng.uniform(0, rho) / np.linalg.norm(d)
+        diff = np.linalg.norm(prob.hessian(x + d) - H0, 2)
+        assert diff <= ball.lipschitz * np.linalg.norm(d) * (1 + 1e-9)

@@ -29,6 +29,7 @@ from spurious.core._problems import SymmetricProblem
 from spurious.core._rng import RNGLike, as_generator
 from spurious.core._summary import short_repr, summary_lines
 from spurious.core._validation import as_real_array, check_bytes, check_float, check_int
+from spurious.landscape._critical_ball import CriticalBall, critical_ball
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,13 @@ class Certificate:
     spurious : bool
         Second order and ``distance > dist_tol_abs``.
     local_min : bool or None
-        True only with a strict certificate; False exactly when a witness of smaller ``g``
-        was found (along ``−∇g``, a negative-curvature direction, a higher-order curve or
-        by the sphere search); None when undecided.
+        True only with a strict certificate that proves it: positive curvature off the
+        symmetry *and* either an exactly zero gradient or a Newton–Kantorovich ball
+        (:attr:`ball`) holding a true critical point, a local minimum, within ``ball.radius``
+        (a small gradient and a positive Hessian alone prove nothing: a degenerate point with
+        lower ``g`` can sit next to them). False exactly when a witness of smaller ``g`` was
+        found (along ``−∇g``, a negative-curvature direction, a higher-order curve or by the
+        sphere search); None when undecided, with the reason in :attr:`reason`.
     witness : (n, r) array or None
         A nearby point with ``g(witness) < g(x)``, evaluated directly.
     witness_f : float or None
@@ -76,6 +81,11 @@ class Certificate:
     method : str
         How ``local_min`` was decided: ``"strict"``, ``"gradient"``, ``"negative-curvature"``,
         ``"third-order"``, ``"fourth-order"``, ``"sphere-search"``, ``"undecided"`` or ``"skipped"``.
+    reason : str
+        One line: why ``local_min`` is what it is (the ball inequality with its numbers, the
+        witness's decrease, or what is missing for a decision).
+    ball : CriticalBall or None
+        The Newton–Kantorovich test (:mod:`spurious.landscape._critical_ball`) at a strict point.
     null_dim : int
         Number of (numerically) zero-curvature directions off the symmetry.
     scale : float
@@ -111,6 +121,8 @@ class Certificate:
     eig_tol_abs: float
     dist_tol_abs: float
     x: np.ndarray | None = field(default=None, repr=False)
+    reason: str = ""
+    ball: CriticalBall | None = field(default=None, repr=False)
 
     @property
     def certified(self) -> bool:
@@ -126,6 +138,8 @@ class Certificate:
             "second_order": self.second_order,
             "spurious": self.spurious,
             "local_min": self.local_min,
+            "reason": self.reason,
+            "critical_ball_radius": None if self.ball is None else self.ball.radius,
             "witness": None if self.witness is None else self.witness.tolist(),
             "distance": self.distance,
             "witness_f": self.witness_f,
@@ -152,6 +166,7 @@ class Certificate:
                 ("second order", self.second_order),
                 ("spurious", self.spurious),
                 ("local minimum", f"{decided} ({self.method})"),
+                ("because", self.reason or ...),
                 ("witness f", self.witness_f if self.witness is not None else ...),
                 ("witness distance", self.witness_distance if self.witness is not None else ...),
             ],
@@ -433,7 +448,7 @@ def certify(
     margin = _f_margin(f0, scale, xnorm)
     tmax = 0.1 * max(xnorm, 1.0)
 
-    witness = None
+    witness, ball = None, None
     if not first:
         method = "gradient"
         witness = _line_witness(problem, x, -grad / grad_norm, grad_norm, f0, margin, tmax)
@@ -444,7 +459,8 @@ def certify(
         witness = _curve_witness(problem, x, v, np.zeros_like(v), f0, margin, tmax)
         local_min = False if witness is not None else None
     elif strict:
-        local_min, method = True, "strict"
+        ball = _strict_ball(problem, x, grad_norm, hess_min, scale, xnorm)
+        local_min, method = (True, "strict") if ball.holds else (None, "undecided")
     elif not decide:
         local_min, method = None, "skipped"
     else:
@@ -455,6 +471,7 @@ def certify(
             method = "sphere-search" if witness is not None else "undecided"
         local_min = False if witness is not None else None
     wx, wf = (None, None) if witness is None else witness
+    reason = _reason(method, ball, wf, f0, grad_norm, hess_min)
     log.debug("certify: f=%g |grad|=%g lam_min=%g method=%s", f0, grad_norm, hess_min, method)
     return Certificate(
         f=f0,
@@ -480,4 +497,49 @@ def certify(
         eig_tol_abs=float(e_abs),
         dist_tol_abs=float(d_abs),
         x=x.copy(),
+        reason=reason,
+        ball=ball,
     )
+
+
+#: Relative rounding allowance of the computed eigenvalue and gradient in the ball test
+#: (``λ − ROUNDING·s`` and ``ε + ROUNDING·s·max(‖x‖, 1)``, ``s = ‖∇²g(x)‖₂``).
+ROUNDING = 1e-10
+
+
+def _strict_ball(problem, x, grad_norm, hess_min, scale, xnorm) -> CriticalBall:
+    """The Newton–Kantorovich ball at a strict point, and the slice condition ``ρ ≤ σ_r(x)/2``.
+
+    The ball argument runs on the slice ``x + T^⊥`` transversal to the rotation orbits; the
+    critical point it finds is a local minimum of ``g`` (not only of the slice) when the slice
+    is a slice there: ``x`` of full column rank and the ball well inside ``σ_r(x)``.
+    """
+    if grad_norm == 0.0:
+        return critical_ball(problem, x, 0.0, hess_min)
+    eps = grad_norm + ROUNDING * scale * max(xnorm, 1.0)
+    ball = critical_ball(problem, x, eps, hess_min - ROUNDING * scale)
+    if not ball.holds:
+        return ball
+    sigma_r = float(np.linalg.svd(x, compute_uv=False)[-1])
+    if ball.radius > 0.5 * sigma_r:
+        return CriticalBall(ball.radius, ball.lipschitz, False,
+                            f"{ball.reason}, but ρ = {ball.radius:.3g} > σ_r(x)/2 = {0.5 * sigma_r:.3g}: "
+                            "the slice argument needs the ball well inside the rank of x")
+    return ball
+
+
+def _reason(method, ball, witness_f, f0, grad_norm, hess_min) -> str:
+    if witness_f is not None:
+        return f"{method}: a point with g lower by {f0 - witness_f:.3g} (witness)"
+    if ball is not None:
+        if ball.holds:
+            where = "x is exactly critical" if ball.radius == 0 else f"a critical point within ρ = {ball.radius:.3g}"
+            return f"strict: λ_min = {hess_min:.3g} > 0 off the symmetry and {where} ({ball.reason})"
+        return (f"not exactly critical (‖∇g‖ = {grad_norm:.3g}) and no Newton–Kantorovich ball proves a local "
+                f"minimum nearby: {ball.reason}")
+    return {
+        "gradient": f"‖∇g‖ = {grad_norm:.3g} is not small, but no decrease was found along −∇g",
+        "negative-curvature": f"λ_min = {hess_min:.3g} < 0, but no decrease was found along its direction",
+        "skipped": "degenerate second-order point; the higher-order test was not asked for (decide=False)",
+        "undecided": "degenerate second-order point: no higher-order witness and no sphere-search witness found",
+    }.get(method, "")

@@ -30,6 +30,7 @@ from spurious.core._linalg import orthogonal_complement, rotation_directions, sv
 from spurious.core._operators import DEFAULT_MAX_BYTES, from_kernel
 from spurious.core._summary import jsonable, short_repr, summary_lines
 from spurious.core._validation import as_pair, check_bytes, check_float, pow2_normalizer
+from spurious.landscape._critical_ball import CriticalBall, critical_ball
 from spurious.landscape._rip import full_rank_delta
 from spurious.landscape._thresholds import threshold_program
 
@@ -63,6 +64,10 @@ class Verification:
         ``‖∇²f(x)‖₂``, resp. ``‖∇²f(x)‖₂ · max(‖x‖_F, 1)``).
     passed : bool
     message : str
+    ball : CriticalBall or None
+        With ``margin > 0`` (the claim "strict local minimum"): the Newton–Kantorovich test
+        that a true critical point, a local minimum, lies within ``ball.radius`` of ``x``
+        (:mod:`spurious.landscape._critical_ball`); the check fails when it does not hold.
     """
 
     grad_norm: float
@@ -72,6 +77,7 @@ class Verification:
     eig_tol: float
     passed: bool
     message: str
+    ball: CriticalBall | None = None
 
     def __str__(self) -> str:
         return summary_lines(
@@ -223,7 +229,12 @@ def verify_instance(inst: Instance, x: np.ndarray, *, delta: float, order: str, 
         msgs.append(f"λ_min(∇²f) = {hmin:.3g} < 2μ − tol = {2.0 * margin - eig_tol:.3g}")
     if abs(rip - delta) > VERIFY_TOL:
         msgs.append(f"full-rank δ of the instance {rip:.9g} ≠ program δ {delta:.9g}")
-    return Verification(grad_norm, hmin, rip, grad_tol, eig_tol, not msgs, "; ".join(msgs))
+    ball = None
+    if order == "second" and margin > 0:  # "strict local minimum" needs a proof, not a small gradient
+        ball = critical_ball(problem, x, grad_norm + VERIFY_TOL * grad_tol, hmin - VERIFY_TOL * eig_tol)
+        if not ball.holds:
+            msgs.append(f"no Newton–Kantorovich ball proves a local minimum at x: {ball.reason}")
+    return Verification(grad_norm, hmin, rip, grad_tol, eig_tol, not msgs, "; ".join(msgs), ball)
 
 
 def counterexample(

@@ -11,11 +11,19 @@ orthogonal to the slice and, by the rotation invariance, to the orbit) with Hess
 on the slice: a local minimum of ``g``, strict modulo the rotations. Without the inequality the
 claim is undecided.
 
-For least squares ``g(x) = s‖A(xxᵀ) − b‖²`` the third derivative is
-``D³g(y)[u, u, u] = 12 s ⟨A(yuᵀ + uyᵀ), A(uuᵀ)⟩``, so ``‖D³g(y)‖ ≤ 24 s β ‖y‖_F`` with
-``β = λ_max(AᵀA)`` (a symmetric trilinear form's norm is attained on the diagonal), and on the
-ball ``L = 24 s β (‖x₀‖_F + ρ)``. Here ``β`` is exact (the largest singular value of the
-operator's matrix) when that matrix is small, else the Frobenius upper bound ``‖A‖_F²``.
+For ``g(y) = f(yyᵀ)`` with ``K = yuᵀ + uyᵀ`` (``‖u‖_F = 1``, so ``‖K‖_F ≤ 2‖y‖_F``),
+``D³g(y)[u, u, u] = D³f[K, K, K] + 3 D²f[K, 2uuᵀ]``; with uniform bounds ``‖D²f‖ ≤ c₂`` and
+``‖D³f‖ ≤ c₃`` (multilinear norms for the Frobenius norm; a symmetric form's norm is attained
+on the diagonal) the Lipschitz constant of ``∇²g`` on the ball is
+``L = 8 c₃ R³ + 12 c₂ R``, ``R = ‖x₀‖_F + ρ``. :func:`derivative_bounds` gives ``(c₂, c₃)``:
+
+* least squares ``f = s‖A(M) − b‖²``: ``c₂ = 2sβ``, ``c₃ = 0`` (so ``L = 24 s β R``), with
+  ``β = λ_max(AᵀA)`` exact (the largest singular value of the operator's matrix) when that
+  matrix is small, else the Frobenius upper bound ``‖A‖_F²``;
+* 1-bit logistic ``f = Σ log(1 + e^{M_ij}) − y_ij M_ij`` (bi2021): ``c₂ = max σ' = 1/4``,
+  ``c₃ = max |σ''| = 1/(6√3)`` (``Σ|K_ij|³ ≤ ‖K‖_F³``);
+* the asymmetric lift of bi2021 eq. (6), ``F = ½(f_a(N₁₂) + f_a(N₂₁ᵀ)) + φ/4(…)``:
+  ``c₂ = (c₂(f_a) + φ)/2``, ``c₃ = c₃(f_a)/2``.
 """
 
 from __future__ import annotations
@@ -63,14 +71,35 @@ def operator_norm_squared(matrix: np.ndarray) -> tuple[float, str]:
     return float(np.einsum("ij,ij->", matrix, matrix)), "Frobenius bound"
 
 
+def derivative_bounds(loss) -> tuple[float, float, str] | None:
+    """Uniform bounds ``(c₂, c₃, how)`` on ``‖D²f‖`` and ``‖D³f‖`` of a loss, or None if unknown."""
+    from spurious.core._losses import AsymmetricLift, LogisticLoss, QuadraticLoss
+
+    if isinstance(loss, QuadraticLoss):
+        matrix = getattr(loss.operator, "matrix", None)
+        if not isinstance(matrix, np.ndarray):
+            return None
+        beta, how = operator_norm_squared(matrix)
+        return 2.0 * loss.scale * beta, 0.0, f"least squares, β {how}"
+    if isinstance(loss, LogisticLoss):
+        return 0.25, 1.0 / (6.0 * np.sqrt(3.0)), "logistic: σ' ≤ 1/4, |σ''| ≤ 1/(6√3)"
+    if isinstance(loss, AsymmetricLift):
+        inner = derivative_bounds(loss.loss)
+        if inner is None:
+            return None
+        c2, c3, how = inner
+        return 0.5 * (c2 + abs(loss.phi)), 0.5 * c3, f"asymmetric lift of ({how})"
+    return None
+
+
 def critical_ball(problem, x: np.ndarray, grad_norm: float, lam_min: float) -> CriticalBall:
     """The ball test for ``x`` of a symmetric problem with ``‖∇g(x)‖_F = grad_norm``, ``λ_min = lam_min``.
 
     Parameters
     ----------
     problem : SymmetricProblem
-        A least-squares problem (other losses have no third-derivative bound here: the test
-        then holds only for an exactly zero gradient).
+        Its loss needs :func:`derivative_bounds` (least squares, 1-bit, the asymmetric lift);
+        for other losses the test holds only at an exactly zero gradient.
     x : (n, r) array
     grad_norm : float
         ``ε``.
@@ -81,22 +110,20 @@ def critical_ball(problem, x: np.ndarray, grad_norm: float, lam_min: float) -> C
     -------
     CriticalBall
     """
-    from spurious.core._losses import QuadraticLoss
-    from spurious.core._operators import SensingOperator
-
     eps, lam = float(grad_norm), float(lam_min)
     if not lam > 0:
         return CriticalBall(np.inf, np.nan, False, f"λ_min = {lam:.3g} is not positive")
     rho = 2.0 * eps / lam
     if eps == 0.0:
         return CriticalBall(0.0, 0.0, True, "exactly critical")
-    loss = getattr(problem, "loss", None)
-    if not isinstance(loss, QuadraticLoss) or not isinstance(loss.operator, SensingOperator):
+    bounds = derivative_bounds(getattr(problem, "loss", None))
+    if bounds is None:
         return CriticalBall(rho, np.nan, False, "no bound on the third derivative for this loss")
-    beta, how = operator_norm_squared(loss.operator.matrix)
-    L = 24.0 * loss.scale * beta * (float(np.linalg.norm(x)) + rho)
+    c2, c3, how = bounds
+    R = float(np.linalg.norm(x)) + rho
+    L = 8.0 * c3 * R**3 + 12.0 * c2 * R
     holds = 4.0 * L * eps <= lam * lam
     rel = "≤" if holds else ">"
     return CriticalBall(
-        rho, L, bool(holds), f"4Lε = {4 * L * eps:.3g} {rel} λ² = {lam * lam:.3g} (L = 24sβ(‖x‖ + ρ), β {how})"
+        rho, L, bool(holds), f"4Lε = {4 * L * eps:.3g} {rel} λ² = {lam * lam:.3g} (L = 8c₃R³ + 12c₂R; {how})"
     )
