@@ -14,8 +14,9 @@ from spurious.core._operators import gaussian as gaussian_operator
 from spurious.core._problems import least_squares, one_bit
 from spurious.solvers import _prng
 from spurious.solvers._result import Status
-from spurious.solvers._sgd import gaussian_init, gradient_coefficient, sgd, sgd_failure_rate
+from spurious.solvers._sgd import gaussian_init, gradient_coefficient, sgd
 from spurious.solvers._sgd_kernels import _index, _next_u64
+from spurious.solvers._sgd_summary import sgd_failure_rate
 from spurious.solvers._stopping import Stop
 
 EX3 = dict(steps=1000, lr=1e-3, momentum=0.9, grad="term", stop=Stop(success=1e-2))  # zhang2018 §2, Fig. 1
@@ -251,7 +252,7 @@ def test_numpy_backend_matches_kernel_and_is_chunk_invariant(ex3, small):
 
 
 def test_numpy_chunks_of_trials_change_nothing(small, monkeypatch):
-    import spurious.solvers._sgd as sgd_module
+    import spurious.solvers._sgd_numpy as sgd_module
 
     kw = dict(trials=30, steps=100, lr=3e-4, momentum=0.9, seed=2, backend="numpy", record_every=50)
     whole = sgd(small, **kw)

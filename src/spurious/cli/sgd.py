@@ -1,6 +1,6 @@
 """``spurious sgd``: batched SGD with momentum (batch size one) over many trials; failure rate.
 
-Parses the arguments and calls :func:`spurious.solvers._sgd.sgd_failure_rate`. A progress
+Parses the arguments and calls :func:`spurious.solvers._sgd_summary.sgd_failure_rate`. A progress
 bar (tqdm) is shown on a terminal, never with ``--json`` or when stdout is not a TTY.
 """
 
@@ -57,7 +57,7 @@ def _progress_bar(total: int, enabled: bool):
 
 
 def run(args: argparse.Namespace) -> dict:
-    from spurious.solvers._sgd import sgd_failure_rate
+    from spurious.solvers._sgd_summary import sgd_failure_rate
     from spurious.solvers._stopping import Stop
 
     inst = read_source(args)

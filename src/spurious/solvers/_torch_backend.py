@@ -12,7 +12,7 @@ torch result equals the numpy result up to rounding (summation order inside ``bm
 float32 follows the same path with single-precision arithmetic. Divergence and the
 flush-to-zero rule act exactly as in the numpy backend. Memory: each step gathers ``A_{i_t}`` for every trial,
 ``T·n²`` numbers on the device (run large batches in chunks of trials, e.g. with
-:func:`spurious.solvers._sgd.sgd_failure_rate`).
+:func:`spurious.solvers._sgd_summary.sgd_failure_rate`).
 """
 
 from __future__ import annotations
