@@ -47,6 +47,7 @@ _export(
     "VerificationError",
 )
 _export("spurious.core._instances", "Instance", "load_instance", "save_instance")
+_export("spurious.core._instances", "make_instance")
 _export("spurious.core._examples", "Example", "get_example", "examples")
 _export("spurious.core._problems", "SymmetricProblem", "AsymmetricProblem", "least_squares")
 _export("spurious.core._operators", "SensingOperator")

@@ -1,11 +1,23 @@
 """Instance files: a sensing operator, a ground truth and optionally a candidate point.
 
 Format (DESIGN): an ``.npz`` with ``A`` (m × n × n), ``z`` (n × r), optional ``x``
-(n × r) and ``b`` (m), ``format`` (integer version, currently 1) and ``scaling`` (the
+(n × r) and ``b`` (m), ``format`` (integer version, currently 2) and ``scaling`` (the
 objective's convention, see :data:`spurious.core._losses.SCALINGS`). Other 0-d entries
 (strings or numbers, e.g. the factorization a generator used) are kept as metadata;
 anything else is ignored. Files are data from strangers: they are read with
 ``allow_pickle=False`` and every array's dtype, shape and finiteness is checked.
+
+Format 2 adds the matrix-free operators (issue #12), named by a string entry ``operator``
+and stored by what defines them instead of ``A``:
+
+* ``operator = "rank-one"``: ``a`` (m × n), the vectors of ``A_i = a_i a_iᵀ``;
+* ``operator = "completion"``: ``omega`` (m × 2 integers, pairs ``i ≤ j``) and ``n``;
+* ``operator = "gaussian"`` / ``"symmetric-gaussian"``: ``seed``, ``m``, ``n`` and ``generator``
+  (the generator's description, :data:`spurious.core._matrix_free.GAUSSIAN_GENERATOR`).
+
+A file without ``operator`` (every format-1 file) is dense, as before. Declared sizes are
+checked from the headers before anything is loaded, and the working set of a matrix-free
+instance (its ``n × n`` ground truth and one block of rows) against the same limit.
 """
 
 from __future__ import annotations
@@ -19,12 +31,36 @@ import numpy as np
 from spurious.core._arrayfiles import MAX_FILE_BYTES_ENV, declared_arrays, max_file_bytes, read_arrays
 from spurious.core._atomic import atomic_write
 from spurious.core._errors import InputError, InstanceFileError, TooLargeError
+from spurious.core._matrix_free import (
+    GAUSSIAN_GENERATOR,
+    KINDS,
+    EntrySamplingOperator,
+    GaussianBlockOperator,
+    MatrixFreeOperator,
+    RankOneOperator,
+    entry_sampling,
+    gaussian_blocks,
+    is_matrix_free,
+    quadratic_sensing,
+    symmetric_gaussian_blocks,
+)
 from spurious.core._operators import DEFAULT_MAX_BYTES, SensingOperator, from_matrices
 from spurious.core._problems import SymmetricProblem, least_squares
+from spurious.core._rng import check_seed
 from spurious.core._summary import jsonable, summary_lines
-from spurious.core._validation import as_factor, as_real_array, check_bytes, format_bytes
+from spurious.core._validation import as_factor, as_real_array, check_bytes, check_float, check_int, format_bytes
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+#: Entries of an instance file that are not metadata: common ones, and those of each operator kind.
+_COMMON_KEYS = ("z", "x", "b", "format", "scaling", "operator")
+_KIND_KEYS = {
+    "dense": ("A",),
+    "rank-one": ("a",),
+    "completion": ("omega", "n"),
+    "gaussian": ("seed", "m", "n", "generator"),
+    "symmetric-gaussian": ("seed", "m", "n", "generator"),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,8 +69,9 @@ class Instance:
 
     Attributes
     ----------
-    operator : SensingOperator
-        The measurements ``A(X)_i = ⟨A_i, X⟩``, ``i = 1 … m``.
+    operator : SensingOperator or MatrixFreeOperator
+        The measurements ``A(X)_i = ⟨A_i, X⟩``, ``i = 1 … m`` (dense, or one of the
+        matrix-free kinds of :mod:`spurious.operators`).
     z : (n, r') array
         Ground-truth factor, ``M* = z zᵀ``.
     x : (n, r) array or None
@@ -48,7 +85,7 @@ class Instance:
         of a counterexample); kept through :func:`save_instance` / :func:`load_instance`.
     """
 
-    operator: SensingOperator
+    operator: SensingOperator | MatrixFreeOperator
     z: np.ndarray
     x: np.ndarray | None = None
     b: np.ndarray | None = None
@@ -122,12 +159,15 @@ def save_instance(path: str | os.PathLike, inst: Instance, max_bytes: float = DE
     TooLargeError
         The dense matrices would exceed ``max_bytes``.
     InputError
-        A metadata key is reserved.
+        A metadata key is reserved, or the operator is a user's callables (which have no
+        file form).
 
     Notes
     -----
     The format (``A``, ``z``, optional ``x`` and ``b``, ``format``, ``scaling`` and 0-d
-    metadata entries) is described in the user guide, "Instance files".
+    metadata entries) is described in the user guide, "Instance files". A matrix-free operator
+    is written by what defines it (format 2: ``operator`` and ``a``, ``omega`` or ``seed``; see
+    the module docstring and the guide's "Operators at large n").
 
     Examples
     --------
@@ -142,13 +182,12 @@ def save_instance(path: str | os.PathLike, inst: Instance, max_bytes: float = DE
     (True, {'example': 'zhang2018-example3'})
     """
     op = inst.operator
-    check_bytes(8.0 * op.m * op.n * op.n, f"writing {op.m} dense {op.n}×{op.n} matrices", max_bytes)
-    arrays: dict[str, object] = {
-        "A": op.matrices(max_bytes=max_bytes),
-        "z": inst.z,
-        "format": np.int64(FORMAT_VERSION),
-        "scaling": np.str_(inst.scaling),
-    }
+    if is_matrix_free(op):
+        arrays = _matrix_free_arrays(op)
+    else:
+        check_bytes(8.0 * op.m * op.n * op.n, f"writing {op.m} dense {op.n}×{op.n} matrices", max_bytes)
+        arrays = {"A": op.matrices(max_bytes=max_bytes)}
+    arrays.update({"z": inst.z, "format": np.int64(FORMAT_VERSION), "scaling": np.str_(inst.scaling)})
     if inst.x is not None:
         arrays["x"] = inst.x
     if inst.b is not None:
@@ -158,6 +197,80 @@ def save_instance(path: str | os.PathLike, inst: Instance, max_bytes: float = DE
             raise InputError(f"metadata key {k!r}: reserved for the instance's own arrays")
         arrays[k] = np.str_(v) if isinstance(v, str) else np.asarray(v)
     return atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".tmp.npz")
+
+
+def _matrix_free_arrays(op: MatrixFreeOperator) -> dict[str, object]:
+    """The entries that define a matrix-free operator in a format-2 file."""
+    if isinstance(op, RankOneOperator):
+        return {"operator": np.str_(op.kind), "a": op.a}
+    if isinstance(op, EntrySamplingOperator):
+        return {"operator": np.str_(op.kind), "omega": op.omega, "n": np.int64(op.n)}
+    if isinstance(op, GaussianBlockOperator):
+        return {
+            "operator": np.str_(op.kind),
+            "seed": np.int64(op.seed),
+            "m": np.int64(op.m),
+            "n": np.int64(op.n),
+            "generator": np.str_(op.generator),
+        }
+    raise InputError(
+        f"operator {op.label!r}: a {op.kind} operator has no file form (only rank-one, completion, "
+        "gaussian and symmetric-gaussian operators are written)"
+    )
+
+
+def _scalar_int(path: Path, contents: dict, key: str, low: int) -> int:
+    if key not in contents:
+        raise InstanceFileError(f"{path}: no entry {key!r}")
+    v = np.asarray(contents[key])
+    if v.ndim != 0 or v.dtype.kind not in "iu":
+        raise InstanceFileError(f"{path}: {key!r} must be an integer, got {v.tolist()!r}")
+    value = int(v)
+    if value < low:
+        raise InstanceFileError(f"{path}: {key!r} = {value}, expected ≥ {low}")
+    return value
+
+
+def _check_dense_side(path: Path, n: int, what: str, max_bytes: float | None) -> None:
+    """The ``n × n`` matrices a matrix-free instance still holds (its ground truth, one block)."""
+    need = 3 * 8.0 * n * n
+    limit = max_file_bytes(max_bytes)
+    if need > limit:
+        raise TooLargeError(
+            f"{path}: a {what} instance with n = {n:,} needs about {format_bytes(need)} for its n×n ground truth "
+            f"and working matrices, above the limit of {format_bytes(limit)} (raise it with {MAX_FILE_BYTES_ENV}=BYTES)"
+        )
+
+
+def _matrix_free_operator(path: Path, contents: dict, kind: str, max_bytes: float | None) -> MatrixFreeOperator:
+    """The operator of a format-2 matrix-free file (entries validated, sizes checked)."""
+    label = path.name
+    if kind == "rank-one":
+        if "a" not in contents:
+            raise InstanceFileError(f"{path}: no array 'a' (the m×n rank-one measurement vectors)")
+        if contents["a"].dtype.kind not in "fiu":
+            raise InstanceFileError(f"{path}: 'a' has non-numeric dtype {contents['a'].dtype}")
+        a = as_real_array(contents["a"], f"{path}: a", ndim=2)
+        _check_dense_side(path, a.shape[1], kind, max_bytes)
+        return RankOneOperator(a, label=label)
+    if kind == "completion":
+        n = _scalar_int(path, contents, "n", 1)
+        if "omega" not in contents:
+            raise InstanceFileError(f"{path}: no array 'omega' (the observed pairs, m×2 integers)")
+        omega = np.asarray(contents["omega"])
+        if omega.dtype.kind not in "iu" or omega.ndim != 2 or omega.shape[1] != 2:
+            raise InstanceFileError(f"{path}: 'omega' must be an m×2 integer array, got {omega.dtype} {omega.shape}")
+        _check_dense_side(path, n, kind, max_bytes)
+        return EntrySamplingOperator(n, omega[:, 0], omega[:, 1], label=label)
+    # gaussian kinds
+    m = _scalar_int(path, contents, "m", 1)
+    n = _scalar_int(path, contents, "n", 1)
+    seed = _scalar_int(path, contents, "seed", 0)
+    gen = str(contents["generator"]) if "generator" in contents else GAUSSIAN_GENERATOR
+    if gen != GAUSSIAN_GENERATOR:
+        raise InstanceFileError(f"{path}: generator {gen!r} is not known (this version: {GAUSSIAN_GENERATOR!r})")
+    _check_dense_side(path, n, kind, max_bytes)
+    return GaussianBlockOperator(m, n, seed, kind, label=label)
 
 
 def _format_version(path: Path, value: np.ndarray) -> int:
@@ -241,17 +354,30 @@ def load_instance(path: str | os.PathLike, *, max_bytes: float | None = None) ->
         raise InstanceFileError(str(exc)) from None
     if list(contents) == [""]:
         raise InstanceFileError(f"{path}: an .npy array, not an .npz instance file")
-    if "A" not in contents:
+    kind = "dense"
+    if "operator" in contents:
+        raw = contents["operator"]
+        if raw.ndim != 0 or raw.dtype.kind != "U" or str(raw) not in ("dense", *KINDS):
+            raise InstanceFileError(
+                f"{path}: 'operator' = {raw.tolist()!r}, expected one of {', '.join(('dense', *KINDS))}"
+            )
+        kind = str(raw)
+    if kind == "dense" and "A" not in contents:
         raise InstanceFileError(f"{path}: no array 'A' (the m×n×n measurement matrices)")
     try:
         fmt = _format_version(path, contents.get("format", np.int64(FORMAT_VERSION)))
         if fmt > FORMAT_VERSION:
             raise InstanceFileError(f"{path}: format {fmt} is newer than this version ({FORMAT_VERSION})")
+        if kind != "dense" and fmt < 2:
+            raise InstanceFileError(f"{path}: a {kind} operator needs format 2, the file says {fmt}")
         for key in ("A", "z", "x", "b"):
             if key in contents and contents[key].dtype.kind not in "fiu":
                 raise InstanceFileError(f"{path}: '{key}' has non-numeric dtype {contents[key].dtype}")
-        A = as_real_array(contents["A"], f"{path}: A", ndim=3)
-        op = from_matrices(A, label=path.name)
+        if kind == "dense":
+            A = as_real_array(contents["A"], f"{path}: A", ndim=3)
+            op = from_matrices(A, label=path.name)
+        else:
+            op = _matrix_free_operator(path, contents, kind, max_bytes)
         if "z" not in contents:
             raise InstanceFileError(f"{path}: no array 'z' (the n×r ground-truth factor)")
         z = as_factor(contents["z"], f"{path}: z", n=op.n)
@@ -270,7 +396,7 @@ def load_instance(path: str | os.PathLike, *, max_bytes: float | None = None) ->
     meta = {
         k: (v.item() if v.dtype.kind != "U" else str(v))
         for k, v in contents.items()
-        if k not in ("A", "z", "x", "b", "format", "scaling") and v.ndim == 0 and v.dtype.kind in "biufU"
+        if k not in _COMMON_KEYS + _KIND_KEYS[kind] and v.ndim == 0 and v.dtype.kind in "biufU"
     }
     inst = Instance(op, z, x, b, scaling, meta)
     try:
@@ -278,3 +404,93 @@ def load_instance(path: str | os.PathLike, *, max_bytes: float | None = None) ->
     except InputError as exc:
         raise InstanceFileError(f"{path}: {exc}") from None
     return inst
+
+
+def make_instance(
+    operator: str,
+    n: int,
+    rank: int,
+    m: int | None = None,
+    p: float | None = None,
+    seed: int = 0,
+    z: np.ndarray | None = None,
+) -> Instance:
+    """A random matrix-free instance: operator of the given kind, ground truth ``z`` (noiseless ``b``).
+
+    Parameters
+    ----------
+    operator : {"gaussian", "symmetric-gaussian", "rank-one", "completion"}
+        The kind (:mod:`spurious.operators`): Gaussian or GOE measurements regenerated from
+        the seed in row blocks (:func:`~spurious.operators.gaussian_blocks`,
+        :func:`~spurious.operators.symmetric_gaussian_blocks`), rank-one ``a_i a_iᵀ``
+        (:func:`~spurious.operators.quadratic_sensing`) or PSD matrix completion with each
+        pair ``i ≤ j`` observed with probability ``p`` (:func:`~spurious.operators.entry_sampling`).
+    n : int
+        Matrix order.
+    rank : int
+        Rank of the ground truth ``z`` (``n × rank``).
+    m : int, optional
+        Number of measurements (every kind but ``"completion"``).
+    p : float, optional
+        Sampling probability in ``(0, 1]`` (``"completion"`` only).
+    seed : int
+        The operator draws from ``numpy.random.default_rng(seed)`` (the Gaussian kinds are
+        defined by it); ``z`` from ``default_rng(SeedSequence(seed, spawn_key=(1,)))``, i.i.d.
+        standard normal.
+    z : (n, rank) array, optional
+        The ground truth to use instead.
+
+    Returns
+    -------
+    Instance
+        ``operator``, ``z``, ``b = None`` (noiseless), ``scaling = "plain"``; metadata
+        ``{"instance_seed": seed}``. Write it with :func:`save_instance`.
+
+    Raises
+    ------
+    InputError
+        Unknown kind, ``m``/``p`` missing or given for the wrong kind, bad sizes, a ``z`` of
+        the wrong shape.
+    TooLargeError
+        The operator's data would exceed the memory limit.
+
+    Examples
+    --------
+    >>> inst = sp.make_instance("rank-one", n=50, rank=2, m=400, seed=0)
+    >>> inst.operator.kind, inst.operator.m, inst.z.shape
+    ('rank-one', 400, (50, 2))
+    >>> float(inst.problem().value(inst.z))
+    0.0
+    """
+    if operator not in KINDS:
+        raise InputError(f"operator = {operator!r}: expected one of {', '.join(KINDS)}")
+    n = check_int(n, "n", 1)
+    rank = check_int(rank, "rank", 1)
+    if rank > n:
+        raise InputError(f"rank = {rank}: must satisfy rank ≤ n = {n}")
+    seed = check_seed(seed)
+    if operator == "completion":
+        if m is not None:
+            raise InputError(f"m = {m}: a completion operator takes p (the sampling rate), not m")
+        if p is None:
+            raise InputError("p: a completion operator needs the sampling rate p")
+        op = entry_sampling(n, check_float(p, "p", 0.0, 1.0, open_low=True), rng=seed)
+    else:
+        if p is not None:
+            raise InputError(f"p = {p}: only a completion operator takes p; a {operator} operator takes m")
+        if m is None:
+            raise InputError(f"m: a {operator} operator needs the number of measurements m")
+        m = check_int(m, "m", 1)
+        if operator == "rank-one":
+            op = quadratic_sensing(m, n, rng=seed)
+        elif operator == "gaussian":
+            op = gaussian_blocks(m, n, seed=seed)
+        else:
+            op = symmetric_gaussian_blocks(m, n, seed=seed)
+    if z is None:
+        z = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,))).standard_normal((n, rank))
+    else:
+        z = as_factor(z, "z", n=n)
+        if z.shape[1] != rank:
+            raise InputError(f"z: has {z.shape[1]} columns, expected rank = {rank}")
+    return Instance(op, z, metadata={"instance_seed": seed})
