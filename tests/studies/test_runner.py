@@ -68,8 +68,14 @@ def test_refusals(toy, tmp_path):
     assert reused.chunks_run == 0 and reused.chunks_reused == 12
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
-    with pytest.raises(InputError, match="holds no run"):
+    with pytest.raises(InputError, match=r"holds files but no run \(no manifest.json\); move or delete it"):
         runner.reproduce("toy", out=tmp_path / "other", quick=True, workers=1)
+    orphan = tmp_path / "orphan"  # a run whose manifest is gone: say what is there, adopt nothing
+    (orphan / "chunks").mkdir(parents=True)
+    for f in sorted((out / "chunks").glob("*.parquet"))[:5]:
+        (orphan / "chunks" / f.name).write_bytes(f.read_bytes())
+    with pytest.raises(InputError, match="holds 5 chunk files but no manifest.json.*not adopted"):
+        runner.reproduce("toy", out=orphan, quick=True, seed=1, workers=1)
     with pytest.raises(InputError, match="seed"):
         runner.reproduce("toy", out=tmp_path / "neg", quick=True, seed=-1)
     with pytest.raises(InputError, match="workers"):

@@ -209,10 +209,10 @@ def _check_out(out: Path, identity: dict, resume: bool) -> dict | None:
     mpath = out / "manifest.json"
     if not mpath.exists():
         if out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
-            raise InputError(
-                f"--out {out}: the directory is not empty and holds no run (no manifest.json); "
-                "choose an empty or new directory"
-            )
+            chunks = sorted((out / "chunks").glob("*.parquet")) if (out / "chunks").is_dir() else []
+            what = (f"{len(chunks)} chunk files but no manifest.json: without the run's record the chunks "
+                    "cannot be verified, so they are not adopted" if chunks else "files but no run (no manifest.json)")
+            raise InputError(f"--out {out}: the directory holds {what}; move or delete it, or choose another --out")
         return None
     try:
         old = json.loads(mpath.read_text(encoding="utf-8"))
