@@ -44,11 +44,17 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "batched SGD with momentum over many trials: failure rate",
         "spurious sgd --example zhang2018-example3 --trials 2000 --steps 1000 --lr 1e-3 --momentum 0.9 --seed 0",
     ),
+    "instance": (
+        "instance",
+        "write a random matrix-free instance (rank-one, completion, gaussian)",
+        "spurious instance --operator rank-one --n 1000 --rank 3 --m 18000 --save r1.npz",
+    ),
     "reproduce": (
         "reproduce",
         "reproduce a paper figure or table into a run directory",
         "spurious reproduce zhang2018-example3 --quick",
     ),
+    "survey": ("survey", "census of local-search basins", "spurious survey --example zhang2018-example3 --starts 500"),
 }
 
 DESCRIPTION = """\
