@@ -1,0 +1,140 @@
+"""``sp.survey``: the landscape census (issue #13, part 2) on Example 3, a counterexample instance
+with a strict spurious local minimum, the origin (a strict saddle); reproducible for any workers."""
+
+import json
+
+import numpy as np
+import pytest
+
+import spurious as sp
+from spurious.studies import _survey
+from spurious.studies._survey import KINDS, refine
+
+
+@pytest.fixture(scope="module")
+def example3():
+    return sp.survey("zhang2018-example3", starts=200, lr=1e-2, steps=1000, seed=0)
+
+
+@pytest.fixture(scope="module")
+def counterexample():
+    return sp.counterexample([[0.5], [0.3], [0.1]], [[1.0], [0.0], [0.0]], margin=0.01).instance
+
+
+def _basin(s, kind):
+    (b,) = [b for b in s.basins if b.kind == kind]
+    return b
+
+
+def test_example3_finds_the_global_minimum_and_the_degenerate_saddle(example3):
+    s = example3
+    assert sum(s.counts.values()) == s.starts == 200 == sum(b.count for b in s.basins)
+    assert set(s.counts) == set(KINDS)
+    g = _basin(s, "global")
+    assert np.allclose(np.abs(g.x.ravel()), [1.0, 0.0], atol=1e-12)  # ±z
+    assert g.local_min is True and g.distance < 1e-12
+    d = _basin(s, "spurious-second-order")  # (0, ±1/√2): second order, not a local minimum
+    assert np.allclose(np.abs(d.x.ravel()), [0.0, 2**-0.5], atol=1e-6)
+    assert d.local_min is False and d.method == "fourth-order"
+    assert d.f == pytest.approx(1.5) and d.grad_norm < 1e-12
+    assert d.refined  # the stuck searches end ~a away; Newton finds the point itself
+    # what GD at lr 1e-2 for 1,000 steps really does from 200 Gaussian starts (seed 0)
+    assert (s.counts["global"], s.counts["spurious-second-order"], s.counts["not-converged"]) == (185, 13, 2)
+    assert s.counts["spurious-local-min"] == s.counts["saddle"] == 0
+    lo, hi = g.ci
+    assert lo < g.share == 185 / 200 < hi
+    # the instance's exact δ = 1/2 sits on the threshold of the δ < 1/2 theorems: open, not applies
+    assert s.rip.method == "exact" and s.rip.upper == pytest.approx(0.5)
+    status = {g.theorem: st for g, st in s.guarantees}
+    assert status["bi2021 Thm 5"] == "open"
+    assert status["zhang2018 Thm 2 (Ge et al. 2017)"] == "does not apply"
+    assert s.contradictions == ()
+    # every start is labelled with its basin
+    assert np.array_equal(np.bincount(s.labels, minlength=len(s.basins)), [b.count for b in s.basins])
+
+
+def test_example3_text_and_dict(example3):
+    text = str(example3)
+    assert text.startswith("Survey of zhang2018-example3 (n = 2, r = 1): 200 starts, gd")
+    for word in ("global", "spurious-second-order", "not-converged", "fourth-order", "Wilson", "RIP"):
+        assert word in text
+    assert repr(example3).startswith("Survey(source=zhang2018-example3, starts=200")
+    d = example3.to_dict()
+    json.dumps(d)
+    assert d["starts"] == 200 and sum(e["count"] for e in d["endpoints"]) == 200
+    for e in d["endpoints"]:
+        assert {"kind", "count", "share", "ci", "f", "distance", "x", "local_min"} <= set(e)
+
+
+def test_counterexample_strict_spurious_local_minimum_found_near_its_point(counterexample):
+    inst = counterexample
+    x0 = inst.x[None] + 0.01 * np.random.default_rng(0).standard_normal((12, 3, 1))
+    s = sp.survey(inst, starts=12, init=x0, steps=2000, seed=0, rip=False)
+    b = _basin(s, "spurious-local-min")
+    assert b.count == 12 and s.counts["spurious-local-min"] == 12
+    assert b.local_min is True and b.method == "strict"
+    assert np.linalg.norm(b.x @ b.x.T - inst.x @ inst.x.T) < 1e-8
+    assert b.distance == pytest.approx(np.linalg.norm(inst.x @ inst.x.T - inst.z @ inst.z.T))
+
+
+def test_counterexample_from_gaussian_starts_has_both_basins(counterexample):
+    s = sp.survey(counterexample, starts=40, steps=3000, seed=0)
+    assert s.counts["global"] > 0 and s.counts["spurious-local-min"] > 0
+    assert sum(s.counts.values()) == 40
+    assert s.rip.lower > 0.9  # far above every guarantee's threshold
+    assert all(st == "does not apply" for _, st in s.guarantees)
+
+
+def test_origin_is_a_saddle_with_a_descent_witness():
+    s = sp.survey("zhang2018-example3", starts=5, init=np.zeros((2, 1)), steps=5, seed=0, rip=False)
+    b = _basin(s, "saddle")
+    assert b.count == 5 and b.method == "negative-curvature"
+    assert b.certificate.witness_f < b.f
+
+
+def test_reproducible_for_any_number_of_workers(monkeypatch):
+    monkeypatch.setattr(_survey, "CHUNK_STARTS", 20)  # 3 chunks (the chunks are fixed by starts alone)
+    kw = dict(starts=50, lr=1e-2, steps=300, seed=3, rip=False)
+    one = sp.survey("zhang2018-example3", workers=1, **kw)
+    two = sp.survey("zhang2018-example3", workers=2, **kw)
+    assert one.to_dict() == two.to_dict()
+    assert np.array_equal(one.labels, two.labels) and np.array_equal(one.fun, two.fun)
+    other = sp.survey("zhang2018-example3", workers=1, **{**kw, "seed": 4})
+    assert not np.array_equal(one.fun, other.fun)
+
+
+def test_save_writes_census_and_endpoints(tmp_path, example3):
+    js, npz = example3.save(tmp_path / "run")
+    d = json.loads(js.read_text())
+    assert d["starts"] == 200 and d["counts"] == example3.counts
+    with np.load(npz) as z:
+        assert z["x"].shape == (len(example3.basins), 2, 1)
+        assert list(z["kind"]) == [b.kind for b in example3.basins]
+        assert np.array_equal(z["label"], example3.labels)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["census.json", "endpoints.npz"]
+
+
+def test_refine_finds_the_degenerate_point_from_a_stuck_endpoint():
+    p = sp.get_example("zhang2018-example3").instance.problem()
+    a = 0.05
+    x, g = refine(p, np.array([[a], [np.sqrt(0.5 - a * a)]]))
+    assert g < 1e-15 and abs(x[0, 0]) < 1e-6 and x[1, 0] == pytest.approx(2**-0.5)
+
+
+@pytest.mark.parametrize(
+    "kw, needle",
+    [
+        ({"method": "newton"}, "method = 'newton'"),
+        ({"method": "sgd"}, "lr: required"),
+        ({"starts": 0}, "starts = 0"),
+        ({"tol": -1.0}, "tol = -1"),
+        ({"init": "uniform"}, "init = 'uniform'"),
+        ({"init": np.zeros((3, 1))}, "init: shape (3, 1)"),
+        ({"lr": -1e-3}, "lr = -0.001"),
+    ],
+)
+def test_bad_input_is_one_input_error(kw, needle):
+    args = {"starts": 4, "steps": 10, **kw}
+    with pytest.raises(sp.InputError) as exc:
+        sp.survey("zhang2018-example3", **args)
+    assert needle in str(exc.value)
