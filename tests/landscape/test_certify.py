@@ -281,7 +281,9 @@ def test_small_gradient_and_positive_curvature_alone_are_undecided():
 def test_exactly_critical_strict_point_needs_no_radius():
     """At an exact critical point (‖∇g‖ = 0 in floating point) the ball has radius 0."""
     s = 1 / np.sqrt(2.0)
-    op = sp.operators.from_matrices(np.array([[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]], [[0.0, s], [s, 0.0]]]))
+    op = sp.operators.from_matrices(
+        np.array([[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]], [[0.0, s], [s, 0.0]]])
+    )
     p = sp.least_squares(op, np.array([[1.0], [0.0]]))
     cert = sp.certify(p, np.array([[1.0], [0.0]]))  # the global minimum: residual exactly 0
     assert cert.grad_norm == 0.0 and cert.strict

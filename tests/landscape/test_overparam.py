@@ -6,8 +6,8 @@ import pytest
 from spurious.core._errors import InputError
 from spurious.landscape._overparam import (
     minimize_delta,
-    orthogonal_construction,
     overparam_bounds,
+    overparam_orthogonal_pair,
     soc_value_and_gradient,
 )
 from spurious.landscape._thresholds import threshold_program
@@ -80,7 +80,7 @@ def test_minimize_rank_two_search_rank_one_truth_reaches_sharp_value():
 
 @pytest.mark.parametrize(("rs", "r"), [(1, 1), (1, 3), (2, 3), (2, 4), (3, 4)])
 def test_orthogonal_construction_attains_the_sufficient_bound(rs, r):
-    x, z = orthogonal_construction(rs, r)
+    x, z = overparam_orthogonal_pair(rs, r)
     assert np.allclose(x.T @ z, 0.0) and np.trace(z @ z.T) == pytest.approx(1.0)
     res = threshold_program(x, z)
     assert res.certified and res.delta == pytest.approx(overparam_bounds(rs, r)[0], abs=1e-8)

@@ -18,12 +18,12 @@ from spurious.core._linalg import (
 from spurious.landscape._closed_forms import delta_foc_closed
 from spurious.landscape._thresholds import (
     _Data,
-    _program_data,
     _solve,
     delta_foc_program,
     delta_soc,
     lift_kernel,
     margin_curve,
+    program_data,
     reduce_pair,
     threshold_program,
     thresholds,
@@ -170,7 +170,7 @@ def test_rank_deficient_point():
     assert t.delta_soc == 1.0 and "rank 1 < r = 2" in t.note
     assert delta_foc_program(x, z) == pytest.approx(0.0, abs=1e-6)
     # The program itself, keeping the non-flat directions [0, v], also gives η = 0 ...
-    data = _program_data(x, z, "second")
+    data = program_data(x, z, "second")
     eta, _, _ = _solve(data, "second", 0.0, "clarabel")
     assert abs(eta) < 1e-6
 
@@ -179,7 +179,7 @@ def test_rank_deficient_wrong_facial_reduction_overestimates():
     # x = [e1, 0], Z = [e1, e2/2]: ker Xmat = span{[0, e1], [0, e2]}; only [0, e1] = xW is a rotation.
     x = np.array([[1.0, 0.0], [0.0, 0.0]])
     z = np.array([[1.0, 0.0], [0.0, 0.5]])
-    data = _program_data(x, z, "second")
+    data = program_data(x, z, "second")
     assert data.V.shape[1] == 3  # one rotation direction removed
     J = sym_jacobian(x)
     _, s, Vt = np.linalg.svd(J)
@@ -369,7 +369,7 @@ def test_naive_lmi_without_facial_reduction_is_not_certifiable():
     rng = np.random.default_rng(21)
     x, z = rand_pair(rng, 4, 2)
     _, xh, zh = reduce_pair(x, z)
-    good = _program_data(xh, zh, "second")
+    good = program_data(xh, zh, "second")
     J = sym_jacobian(xh)
     K, p = good.e.shape[0], 2 * xh.shape[0]
     Vb = np.eye(p).reshape(2, xh.shape[0], p)

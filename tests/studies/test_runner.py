@@ -74,7 +74,7 @@ def test_refusals(toy, tmp_path):
     (orphan / "chunks").mkdir(parents=True)
     for f in sorted((out / "chunks").glob("*.parquet"))[:5]:
         (orphan / "chunks" / f.name).write_bytes(f.read_bytes())
-    with pytest.raises(InputError, match="holds 5 chunk files but no manifest.json.*not adopted"):
+    with pytest.raises(InputError, match=r"holds 5 chunk files but no manifest\.json.*not adopted"):
         runner.reproduce("toy", out=orphan, quick=True, seed=1, workers=1)
     with pytest.raises(InputError, match="seed"):
         runner.reproduce("toy", out=tmp_path / "neg", quick=True, seed=-1)

@@ -24,7 +24,7 @@ from spurious.core._errors import InputError
 
 
 @lru_cache(maxsize=64)
-def _triu(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def triu_weights(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Upper-triangle indices ``(i, j)`` in svec order and the svec weights ``w``."""
     i, j = np.triu_indices(n)
     w = np.where(i == j, 1.0, np.sqrt(2.0))
@@ -34,10 +34,10 @@ def _triu(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=64)
-def _tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def svec_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Flat gather tables of svec/smat for size ``n`` (the fast path: ``np.take`` along the last
     axis, several times faster than fancy indexing; smat scales the ``N`` entries before the gather)."""
-    i, j, w = _triu(n)
+    i, j, w = triu_weights(n)
     flat = i * n + j  # svec(X) = X.flat[flat] * w
     pos = np.empty((n, n), dtype=np.intp)
     pos[i, j] = np.arange(i.size)
@@ -120,7 +120,7 @@ def svec(X: np.ndarray) -> np.ndarray:
     """
     X = np.asarray(X)
     n = X.shape[-1]
-    w, flat, _, _ = _tables(n)
+    w, flat, _, _ = svec_tables(n)
     return np.take(X.reshape((*X.shape[:-2], n * n)), flat, axis=-1) * w
 
 
@@ -150,7 +150,7 @@ def smat(v: np.ndarray) -> np.ndarray:
     """
     v = np.asarray(v)
     n = svec_order(v.shape[-1])
-    _, _, pos, winv = _tables(n)
+    _, _, pos, winv = svec_tables(n)
     return np.take(v * winv, pos, axis=-1).reshape((*v.shape[:-1], n, n))
 
 

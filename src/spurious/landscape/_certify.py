@@ -522,9 +522,13 @@ def _strict_ball(problem, x, grad_norm, hess_min, scale, xnorm) -> CriticalBall:
         return ball
     sigma_r = float(np.linalg.svd(x, compute_uv=False)[-1])
     if ball.radius > 0.5 * sigma_r:
-        return CriticalBall(ball.radius, ball.lipschitz, False,
-                            f"{ball.reason}, but ρ = {ball.radius:.3g} > σ_r(x)/2 = {0.5 * sigma_r:.3g}: "
-                            "the slice argument needs the ball well inside the rank of x")
+        return CriticalBall(
+            ball.radius,
+            ball.lipschitz,
+            False,
+            f"{ball.reason}, but ρ = {ball.radius:.3g} > σ_r(x)/2 = {0.5 * sigma_r:.3g}: "
+            "the slice argument needs the ball well inside the rank of x",
+        )
     return ball
 
 
@@ -535,8 +539,10 @@ def _reason(method, ball, witness_f, f0, grad_norm, hess_min) -> str:
         if ball.holds:
             where = "x is exactly critical" if ball.radius == 0 else f"a critical point within ρ = {ball.radius:.3g}"
             return f"strict: λ_min = {hess_min:.3g} > 0 off the symmetry and {where} ({ball.reason})"
-        return (f"not exactly critical (‖∇g‖ = {grad_norm:.3g}) and no Newton–Kantorovich ball proves a local "
-                f"minimum nearby: {ball.reason}")
+        return (
+            f"not exactly critical (‖∇g‖ = {grad_norm:.3g}) and no Newton–Kantorovich ball proves a local "
+            f"minimum nearby: {ball.reason}"
+        )
     return {
         "gradient": f"‖∇g‖ = {grad_norm:.3g} is not small, but no decrease was found along −∇g",
         "negative-curvature": f"λ_min = {hess_min:.3g} < 0, but no decrease was found along its direction",

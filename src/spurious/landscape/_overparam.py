@@ -50,15 +50,22 @@ import numpy as np
 from spurious.core._errors import InputError, NoInstanceError, SolverError
 from spurious.core._linalg import smat, svec, sym_jacobian
 from spurious.core._validation import as_factor, check_float, check_int
-from spurious.landscape._thresholds import ThresholdResult, _is_global, _program_data, _rank, threshold_program
+from spurious.landscape._thresholds import (
+    ThresholdResult,
+    delta_from_eta,
+    is_global,
+    numerical_rank,
+    program_data,
+    threshold_program,
+)
 
 __all__ = [
     "MinDeltaResult",
     "SocGradient",
     "certified_program",
     "minimize_delta",
-    "orthogonal_construction",
     "overparam_bounds",
+    "overparam_orthogonal_pair",
     "soc_value_and_gradient",
 ]
 
@@ -93,7 +100,7 @@ def overparam_bounds(r_star: int, r: int) -> tuple[float, float]:
     return 1.0 / (1.0 + np.sqrt(r_star / r)), 1.0 / (1.0 + 1.0 / np.sqrt(r - r_star + 1))
 
 
-def orthogonal_construction(r_star: int, r: int) -> tuple[np.ndarray, np.ndarray]:
+def overparam_orthogonal_pair(r_star: int, r: int) -> tuple[np.ndarray, np.ndarray]:
     """The pair that our search converges to: ``x ⟂ z``, both with equal singular values.
 
     ``z = [e₁ … e_{r*}]/√r*`` (``tr(zzᵀ) = 1``) and ``x = σ [e_{r*+1} … e_{r*+r}]`` with
@@ -123,7 +130,11 @@ def orthogonal_construction(r_star: int, r: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _tri(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Clarabel's PSD-triangle order (upper triangle, column-major) and its weights (√2 off the diagonal)."""
+    """Clarabel's PSD-triangle order (upper triangle, column-major) and its weights (√2 off the diagonal).
+
+    The svec of :mod:`spurious.core._linalg` (same isometric weights) in the order Clarabel's
+    PSD cone expects; only the order differs.
+    """
     rows, cols = np.triu_indices(k)
     order = np.lexsort((rows, cols))
     rows, cols = rows[order], cols[order]
@@ -212,9 +223,9 @@ def soc_value_and_gradient(x: object, z: object, *, margin: float = 0.0) -> SocG
     mu = check_float(margin, "margin", low=0.0)
     n, r = x.shape
     zero = SocGradient(0.0, 1.0, np.zeros_like(x), np.zeros_like(z), "exact")
-    if _is_global(x, z) or _rank(x) < r:
+    if is_global(x, z) or numerical_rank(x) < r:
         return zero
-    data = _program_data(x, z, "second")
+    data = program_data(x, z, "second")
     K = data.e.shape[0]
     p = data.V.shape[1]
     B = _tbasis(K)  # (T, K, K)
@@ -283,7 +294,7 @@ def soc_value_and_gradient(x: object, z: object, *, margin: float = 0.0) -> SocG
         for i in range(n):
             gx[:, j] += 2.0 * Rm[i + j * n][:, i]
     gz = -2.0 * C @ z
-    return SocGradient(eta, (1.0 - eta) / (1.0 + eta), gx, gz, status)
+    return SocGradient(eta, delta_from_eta(eta), gx, gz, status)
 
 
 # ----------------------------------------------------------------------------- minimization

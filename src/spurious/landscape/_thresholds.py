@@ -328,14 +328,16 @@ def lift_kernel(H_hat: np.ndarray, Q: np.ndarray, max_bytes: float = MAX_KERNEL_
     return 0.5 * (H + H.T)
 
 
-def _rank(x: np.ndarray, rtol: float = RANK_RTOL) -> int:
+def numerical_rank(x: np.ndarray, rtol: float = RANK_RTOL) -> int:
+    """The number of singular values of ``x`` above ``rtol`` times the largest."""
     s = np.linalg.svd(x, compute_uv=False)
     if s.size == 0 or s[0] == 0.0:
         return 0
     return int(np.sum(s > rtol * s[0]))
 
 
-def _is_global(x: np.ndarray, z: np.ndarray) -> bool:
+def is_global(x: np.ndarray, z: np.ndarray) -> bool:
+    """``x xᵀ = z zᵀ`` to the relative tolerance of the closed forms (x is a global minimum)."""
     E = x @ x.T - z @ z.T
     scale = max(float(np.linalg.norm(z @ z.T)), float(np.linalg.norm(x @ x.T)), np.finfo(float).tiny)
     return float(np.linalg.norm(E)) <= GLOBAL_RTOL * scale
@@ -356,7 +358,8 @@ class _Data:
     G: np.ndarray | None  # (p², K²): vec(Vᵀ M(H) V) = G vec(H)
 
 
-def _program_data(x: np.ndarray, z: np.ndarray, order: str) -> _Data:
+def program_data(x: np.ndarray, z: np.ndarray, order: str) -> _Data:
+    """The constant matrices of LMI (10) (``order="second"``) or eq. (11) at ``(x, z)``."""
     d, r = x.shape
     K = svec_dim(d)
     e = error_vector(x, z)
@@ -563,11 +566,11 @@ def threshold_program(
     xs, zs, mu = (x / s, z / s, margin / s**2) if s > 0 else (x, z, margin)
     Q, xh, zh = reduce_pair(xs, zs)
     k = Q.shape[1]
-    if _is_global(xh, zh):
+    if is_global(xh, zh):
         if margin > 0:
             raise NoInstanceError("x xᵀ = z zᵀ: x is a global minimum, not a spurious point")
         return _exact(0.0, order, margin, reduce, "x xᵀ = z zᵀ: δ = 1 by definition (no spurious point)", n, r)
-    rank_x = _rank(xh)
+    rank_x = numerical_rank(xh)
     if order == "first" and rank_x == 0:
         return _exact(1.0, order, margin, reduce, "x = 0 is a critical point of every instance: δ_foc = 0", n, r)
     if order == "second":
@@ -598,7 +601,7 @@ def threshold_program(
         if n > MAX_FULL_N:
             raise InputError(f"reduce=False: the full program at n = {n} is too large (n ≤ {MAX_FULL_N})")
         Q, xh, zh, k = np.eye(n), xs, zs, n
-    data = _program_data(xh, zh, order)
+    data = program_data(xh, zh, order)
     eta, Hh, status = _solve(data, order, mu, solver)
     checked, hmin, why = _recheck(data, Hh, eta, order, mu)
     if not checked:
@@ -713,7 +716,7 @@ def fixed_eta_curvature(x: object, z: object, eta: float, *, solver: str = "clar
     if s == 0:
         raise InputError("x = z = 0: no program to solve")
     _, xh, zh = reduce_pair(x / s, z / s)
-    data = _program_data(xh, zh, "second")
+    data = program_data(xh, zh, "second")
     t, H, status = _solve(data, "second", 0.0, solver, fixed_eta=eta)
     if not np.isfinite(t):
         return FixedEtaCurvature(eta, t, float("nan"), status)
@@ -788,7 +791,7 @@ def thresholds(x: object, z: object, *, solver: str = "clarabel") -> Thresholds:
     foc = float(delta_foc_closed(xh, zh)) if xh.shape[0] else 1.0
     soc = threshold_program(x, z, order="second", solver=solver)
     note = soc.message if soc.status == "exact" else ""
-    if _rank(x) == 0 and not _is_global(xh, zh):
+    if numerical_rank(x) == 0 and not is_global(xh, zh):
         note = "x = 0: a critical point of every instance (δ_foc = 0), never second order (δ_soc = 1)"
     return Thresholds(delta_foc=foc, delta_soc=soc.delta, note=note, foc_method="closed-form", soc=soc)
 

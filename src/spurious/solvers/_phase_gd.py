@@ -33,7 +33,7 @@ import numpy as np
 
 from spurious.core._budget import check_work
 from spurious.core._errors import InputError
-from spurious.core._linalg import _tables, _triu, svec_dim
+from spurious.core._linalg import svec_dim, svec_tables, triu_weights
 from spurious.core._validation import check_int
 from spurious.solvers._result import STATUS_DTYPE, LocalSearchResult, Status, status_codes
 from spurious.solvers._stopping import Stop
@@ -137,8 +137,8 @@ def prefix_gd(
     steps = check_int(steps, "steps", 0)
     check_work(float(B) * (steps + 1) * M, f"prefix GD: {B} runs × steps = {steps} × {M} measurements")
 
-    i, j, w = _triu(n)
-    pos = _tables(n)[2]
+    i, j, w = triu_weights(n)
+    pos = svec_tables(n)[2]
     wd = w.astype(dtype)
     star = (m_star[:, i, j] * w).astype(dtype)  # svec(X*), (G, N)
     star_norm = np.linalg.norm(m_star.reshape(m_star.shape[0], -1), axis=1)

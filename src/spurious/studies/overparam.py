@@ -59,7 +59,7 @@ from spurious.core._instances import load_instance, save_instance
 from spurious.core._rng import trial_stream
 from spurious.landscape._certify import certify
 from spurious.landscape._counterexample import counterexample, verify_instance
-from spurious.landscape._overparam import certified_program, minimize_delta, orthogonal_construction, overparam_bounds
+from spurious.landscape._overparam import certified_program, minimize_delta, overparam_bounds, overparam_orthogonal_pair
 from spurious.landscape._thresholds import threshold_program
 from spurious.studies import _plotting as plotting
 from spurious.studies._registry import Experiment, Verdict
@@ -78,10 +78,6 @@ DELTA_TOL = 1e-6
 CONSTRUCTION_MUS = (1e-4, 1e-3, 1e-2)
 #: "r* = 1 reaches 1/(1 + 1/√r)" within this (a local search stops short of the infimum).
 REACH_TOL = {"quick": 2e-3, "full": 5e-4}
-
-
-def _v(quantity: str, paper: str, ours: str, tolerance: str, verdict: str, note: str = "") -> Verdict:
-    return Verdict(quantity=quantity, paper=paper, ours=ours, tolerance=tolerance, verdict=verdict, note=note)
 
 
 def _budget(quick: bool) -> dict:
@@ -375,7 +371,7 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         )
         below = d < suff - DELTA_TOL
         verdicts.append(
-            _v(
+            Verdict(
                 f"{where}: smallest {label} found ≥ the sufficient bound 1/(1 + √(r*/r))",
                 f"no spurious local minimum for δ < {suff:.6f}",
                 f"smallest found {d:.6f} (certified {bool(q.certified)}, {getattr(q, 'solver', 'clarabel')}); "
@@ -398,7 +394,7 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         if rs == 1 and mu == 0:
             gap = d - cex
             verdicts.append(
-                _v(
+                Verdict(
                     f"{where}: r* = 1 reaches the sharp threshold 1/(1 + 1/√r)",
                     f"sharp: {cex:.6f} (sufficient = necessary for r* = 1)",
                     f"smallest found {d:.6f}, {gap:+.2e} from it",
@@ -411,7 +407,7 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
             hit = d <= cex + reach_tol
             kind = "" if mu == 0 else f" (a strict spurious local minimum, μ = {mu:g})"
             verdicts.append(
-                _v(
+                Verdict(
                     f"{where}: counterexample at 1/(1 + 1/√(r − r* + 1)); the sharp value (open) — smallest "
                     f"found{kind}",
                     f"counterexamples exist at δ = {cex:.6f}; sharp value in [{suff:.6f}, {cex:.6f}]",
@@ -444,7 +440,7 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
             )
     ok = sum(c["passed"] for c in checks.values())
     verdicts.append(
-        _v(
+        Verdict(
             "every reported minimizer re-verified from its saved instance file (load_instance + verify_instance)",
             "— (ours)",
             f"{ok} of {len(checks)} instance files re-verify (gradient, Hessian, full-rank δ)",
@@ -457,7 +453,7 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
     if len(emb):
         dev = float(np.max(np.abs(emb.delta_embedded - emb.delta_min)))
         verdicts.append(
-            _v(
+            Verdict(
                 f"span reduction: the minimizer rotated into n + {params['embed_extra']} dimensions, unreduced program",
                 "— (ours) n = r + r* loses nothing",
                 f"max |δ(n + {params['embed_extra']}) − δ(n)| = {dev:.1e} over "
@@ -472,7 +468,7 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
         base = Path(out) / params.get("baseline", "../overparam") / "results.parquet"
         verdicts.append(_margin_price(df, base))
     verdicts.append(
-        _v(
+        Verdict(
             "structure of the minimizers: " + _shape_sentence(df),
             "— (ours)",
             "; ".join(_describe(q) for _, q in df.iterrows()),
@@ -486,14 +482,14 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
 
 
 def _construction_verdict(params: dict, df: pd.DataFrame, out: Path) -> Verdict:
-    """The orthogonal construction (:func:`spurious.landscape._overparam.orthogonal_construction`) in every cell:
+    """The orthogonal construction (:func:`spurious.landscape._overparam.overparam_orthogonal_pair`) in every cell:
     δ at μ = 0 (or at :data:`CONSTRUCTION_MUS`), its instance saved and re-verified from the file."""
     mu = float(params["margin"])
     mus = (0.0,) if mu == 0 else CONSTRUCTION_MUS
     pts, worst, ok, files = [], 0.0, True, []
     for _, q in df.sort_values(["r_star", "r"]).iterrows():
         rs, r = int(q.r_star), int(q.r)
-        x, z = orthogonal_construction(rs, r)
+        x, z = overparam_orthogonal_pair(rs, r)
         suff = float(q.bound_sufficient)
         ds, solvers = [], []
         for m in mus:
@@ -527,7 +523,7 @@ def _construction_verdict(params: dict, df: pd.DataFrame, out: Path) -> Verdict:
             + (f", certify local_min: {chk['local_min']}" if mus[0] > 0 else "")
         )
     if mu == 0:
-        return _v(
+        return Verdict(
             "the orthogonal construction (x ⟂ z, equal singular values, σ²(x) = σ²(z)/(1 + √(r/r*))) attains the "
             "sufficient bound 1/(1 + √(r*/r)) in every cell",
             "— (beyond the paper) the sufficient bound is sharp for spurious second-order points iff attained",
@@ -539,7 +535,7 @@ def _construction_verdict(params: dict, df: pd.DataFrame, out: Path) -> Verdict:
             + ". A spurious second-order point at δ = 1/(1 + √(r*/r)) shows that no bound above it can exclude "
             "spurious second-order points; whether they are local minima: overparam-margin.",
         )
-    return _v(
+    return Verdict(
         f"strict spurious local minima near the sufficient bound: the orthogonal construction with margins {mus}",
         "— (beyond the paper) if δ(μ) → 1/(1 + √(r*/r)) as μ → 0, the sufficient bound is the sharp threshold "
         "for local minima too",
@@ -556,7 +552,7 @@ def _margin_price(df: pd.DataFrame, base: Path) -> Verdict:
     import pandas as pd
 
     if not base.exists():
-        return _v(
+        return Verdict(
             "price of a strict spurious local minimum: δ(μ) − δ(0)",
             "— (beyond the paper)",
             f"no μ = 0 run at {base}; δ(μ) per cell: "
@@ -572,7 +568,7 @@ def _margin_price(df: pd.DataFrame, base: Path) -> Verdict:
         for _, q in m.iterrows()
     )
     lower = m[m.delta_min < m.delta0 - DELTA_TOL]
-    return _v(
+    return Verdict(
         "price of a strict spurious local minimum: δ(μ) − δ(0) per (r*, r)",
         "— (beyond the paper)",
         pts,
