@@ -48,69 +48,20 @@ def test_json_keys_and_values_match_the_library(capsys):
     assert res["grad"] == "term" and res["seed"] == 4 and res["init"] == "gaussian" and res["backend"] == "numba"
 
 
+#: 50 trials of 10 steps: every trial is still moving (or, with a huge --tol, every one succeeds)
+SHORT = "--example zhang2018-example3 --trials 50 --steps 10 --lr 1e-3 --momentum 0 --seed 0".split()
+
+
 def test_interval_is_honest_at_zero_and_all_failures(capsys):
-    none = _json(
-        capsys,
-        [
-            "--example",
-            "zhang2018-example3",
-            "--trials",
-            "50",
-            "--steps",
-            "10",
-            "--lr",
-            "1e-3",
-            "--momentum",
-            "0",
-            "--seed",
-            "0",
-            "--tol",
-            "1e9",
-        ],
-    )
+    none = _json(capsys, [*SHORT, "--tol", "1e9"])
     assert none["failures"] == 0 and none["ci"][0] == 0.0 and none["ci"][1] > 0.05
-    every = _json(
-        capsys,
-        [
-            "--example",
-            "zhang2018-example3",
-            "--trials",
-            "50",
-            "--steps",
-            "10",
-            "--lr",
-            "1e-3",
-            "--momentum",
-            "0",
-            "--seed",
-            "0",
-        ],
-    )
+    every = _json(capsys, SHORT)
     assert every["failures"] == 50 and every["ci"][1] == 1.0 and every["ci"][0] < 0.95
     assert every["dominant_failure"] == "moving"
 
 
 def test_text_names_the_dominant_outcome_and_suggests_more_steps(capsys):
-    assert (
-        main(
-            [
-                "sgd",
-                "--example",
-                "zhang2018-example3",
-                "--trials",
-                "50",
-                "--steps",
-                "10",
-                "--lr",
-                "1e-3",
-                "--momentum",
-                "0",
-                "--seed",
-                "0",
-            ]
-        )
-        == 0
-    )
+    assert main(["sgd", *SHORT]) == 0
     out = capsys.readouterr().out
     assert "most failures still moving (" in out and "more --steps" in out
 

@@ -31,6 +31,15 @@ def test_third_derivative_formula(seed):
     assert fd == pytest.approx(exact, rel=1e-6, abs=1e-8)
 
 
+def _assert_lipschitz(prob, x, rho, L, rng):
+    """‖∇²g(x + d) − ∇²g(x)‖₂ ≤ L‖d‖ at 20 random d in the ball of radius ρ."""
+    H0 = prob.hessian(x)
+    for _ in range(20):
+        d = rng.standard_normal(x.shape)
+        d *= rng.uniform(0, rho) / np.linalg.norm(d)
+        assert np.linalg.norm(prob.hessian(x + d) - H0, 2) <= L * np.linalg.norm(d) * (1 + 1e-9)
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_hessian_lipschitz_bound_holds(seed):
     prob, rng = _problem(seed)
@@ -38,12 +47,7 @@ def test_hessian_lipschitz_bound_holds(seed):
     rho = 0.5
     ball = critical_ball(prob, x, grad_norm=rho * 0.5, lam_min=1.0)  # ρ = 2ε/λ = 0.5
     assert ball.radius == pytest.approx(rho)
-    H0 = prob.hessian(x)
-    for _ in range(20):
-        d = rng.standard_normal(x.shape)
-        d *= rng.uniform(0, rho) / np.linalg.norm(d)
-        diff = np.linalg.norm(prob.hessian(x + d) - H0, 2)
-        assert diff <= ball.lipschitz * np.linalg.norm(d) * (1 + 1e-9)
+    _assert_lipschitz(prob, x, rho, ball.lipschitz, rng)
 
 
 def test_beta_bound_is_an_upper_bound():
@@ -102,9 +106,4 @@ def test_hessian_lipschitz_bound_holds_for_other_losses(make, seed):
     rho = 0.5
     ball = critical_ball(prob, x, grad_norm=rho * 0.5, lam_min=1.0)
     assert np.isfinite(ball.lipschitz)
-    H0 = prob.hessian(x)
-    for _ in range(20):
-        d = rng.standard_normal(x.shape)
-        d *= rng.uniform(0, rho) / np.linalg.norm(d)
-        diff = np.linalg.norm(prob.hessian(x + d) - H0, 2)
-        assert diff <= ball.lipschitz * np.linalg.norm(d) * (1 + 1e-9)
+    _assert_lipschitz(prob, x, rho, ball.lipschitz, rng)
