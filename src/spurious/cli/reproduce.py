@@ -1,8 +1,11 @@
 """``spurious reproduce``: run a paper reproduction (or all of them) into a run directory.
 
 Parses the arguments and calls :func:`spurious.reproduce` / ``run_all``; ``--list`` shows the registered experiments
-(:func:`spurious.studies._registry.describe`). A progress bar is shown on a terminal,
-never with ``--json`` or when stderr is not a TTY.
+(:func:`spurious.studies._registry.describe`). Progress goes to stderr, and only when stderr is a
+terminal: a bar per experiment weighted by work, redrawn every 0.5 s with an ETA from the
+measured work rate (:mod:`spurious.studies._progress`), then one line per finished experiment.
+``--json`` (stdout stays one JSON document) and ``--quiet`` leave them out; a compile of the
+kernels is said on stderr in any case.
 """
 
 from __future__ import annotations
@@ -48,6 +51,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="override a parameter (repeatable; JSON values, e.g. trials=500, ms=[10,20]); --params lists them",
     )
     parser.add_argument("--params", action="store_true", help="print the experiment's parameters (full and quick)")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bar and no line per finished experiment on stderr"
+    )
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """Whether to draw progress: stderr is a terminal, and neither ``--json`` nor ``--quiet`` was given."""
+    if getattr(args, "json", False) or getattr(args, "quiet", False):
+        return False
+    try:
+        return bool(sys.stderr.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -75,7 +91,7 @@ def run(args: argparse.Namespace) -> dict:
         "workers": args.workers,
         "scheduler": args.scheduler,
         "resume": args.resume,
-        "progress": not args.json and sys.stderr.isatty(),
+        "progress": show_progress(args),
     }
     if overrides:
         opts["overrides"] = overrides

@@ -1,4 +1,4 @@
-"""Numba kernel of SGD with momentum and batch size one (imported lazily by :mod:`.sgd`).
+"""Numba kernels of SGD with momentum and batch size one (imported lazily by :mod:`.sgd`).
 
 One call advances every trial of a batch by ``steps`` steps (zhang2018 §5):
 
@@ -18,24 +18,99 @@ batch size, block boundaries or number of threads.
 
 A trial whose residual is not finite at step k stops there (``alive`` becomes False,
 ``nit`` counts the k updates it made, ``x`` and ``v`` keep their values); the others go on.
+
+Compilation, once per install
+-----------------------------
+:func:`sgd_momentum` and :func:`sgd_momentum_wide` are plain functions in front of the compiled
+kernels. They pass one set of argument types (C-contiguous float64/uint64/bool/int64 arrays,
+int64 ``steps``, float64 scalars), so each kernel has exactly one specialization, and they pick a
+serial compilation when numba runs one thread (pool workers, the experiments' chunks) and the
+``parallel=True`` one otherwise: the serial one compiles in about a third of the time, and both
+do the same arithmetic per trial (tested bit for bit). Compiled code is cached on disk
+(``cache=True``) in :func:`cache_dir` — ``$NUMBA_CACHE_DIR`` when set, else a user cache directory
+that survives reinstalls of the checkout (``~/.cache/spurious/numba`` on Linux), set in
+``os.environ`` before numba is imported, here and nowhere else. A compile that actually happens
+(not a load from the cache) says "compiling kernels (once per install)…" on stderr, above the
+progress bar of a run (:func:`spurious.studies._progress.note`).
+
+While a run collects progress (:func:`spurious.studies._progress.active`), a call is split into
+slices of steps of about :data:`SLICE_SECONDS` each, and every slice reports its trial-steps;
+slicing changes no bit (the state of every trial is carried exactly from one slice to the next).
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
+import os
+import sys
+import time
+from pathlib import Path
 
-from spurious.solvers import _prng
+
+def cache_dir() -> Path:
+    """Where compiled kernels are cached: ``$NUMBA_CACHE_DIR``, else the user cache directory.
+
+    Returns
+    -------
+    Path
+        ``$NUMBA_CACHE_DIR`` if set; else ``$XDG_CACHE_HOME/spurious/numba`` (default
+        ``~/.cache/spurious/numba``) on Linux, ``~/Library/Caches/spurious/numba`` on macOS,
+        ``%LOCALAPPDATA%\\spurious\\numba`` on Windows.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return Path(os.environ["NUMBA_CACHE_DIR"])
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+    return base / "spurious" / "numba"
+
+
+def _configure_cache() -> None:
+    """Set ``NUMBA_CACHE_DIR`` to :func:`cache_dir` unless the user set it (or it cannot be written)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    path = cache_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not os.access(path, os.W_OK):
+            return  # numba's own default (next to the sources, or its user-wide fallback) applies
+    except OSError:
+        return
+    os.environ["NUMBA_CACHE_DIR"] = str(path)
+    if "numba" in sys.modules:  # imported before us: make it read the variable again
+        from numba.core import config
+
+        config.reload_config()
+
+
+_configure_cache()
+
+import types  # noqa: E402
+
+import numpy as np  # noqa: E402
+from numba import get_num_threads, njit, prange  # noqa: E402
+from numba.core import event  # noqa: E402
+
+from spurious.solvers import _prng  # noqa: E402
+from spurious.studies import _progress  # noqa: E402
 
 #: Trials per block (measured: 16 beats 8 and 32 on this machine, benchmarks/sgd.py).
 LANES = 16
+
+#: target seconds of one slice of steps while a run collects progress
+SLICE_SECONDS = 0.25
+
+#: what a compile that actually happens says on stderr
+COMPILING = "compiling kernels (once per install)…"
 
 _next_u64 = njit(inline="always", cache=True)(_prng.next_u64)
 _index = njit(inline="always", cache=True)(_prng.lemire_index)
 
 
-@njit(parallel=True, fastmath=False, cache=True, nogil=True)
-def sgd_momentum(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pragma: no cover - compiled
+def _lanes(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pragma: no cover - compiled
     """Advance all trials by ``steps`` steps, in place.
 
     Parameters
@@ -137,13 +212,12 @@ def sgd_momentum(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pr
             nit[t] += cnt[l]
 
 
-@njit(parallel=True, fastmath=False, cache=True, nogil=True)
-def sgd_momentum_wide(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pragma: no cover - compiled
-    """Same arguments and results as :func:`sgd_momentum`, one trial per task (for larger ``n``).
+def _wide(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pragma: no cover - compiled
+    """Same arguments and results as :func:`_lanes`, one trial per task (for larger ``n``).
 
     ``A_i x`` is accumulated as ``Σ_q A_i[q, :] x[q, c]`` — contiguous rows of ``A_i``
     (symmetric), vectorizable without reassociation — in the same order ``q = 0, 1, …`` as
-    :func:`sgd_momentum`, and ``⟨A_i, xxᵀ⟩`` in the same ``(j, c)`` order, so both kernels give
+    :func:`_lanes`, and ``⟨A_i, xxᵀ⟩`` in the same ``(j, c)`` order, so both kernels give
     the same bits (``A`` must be exactly symmetric, as ``SensingOperator.matrices`` is).
     """
     T, n, r = x.shape
@@ -200,3 +274,113 @@ def sgd_momentum_wide(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit): 
         s[3, t] = s3
         alive[t] = live
         nit[t] += cnt
+
+
+# ----------------------------------------------------------------------------- compiled kernels
+
+_JIT = {"fastmath": False, "cache": True, "nogil": True}
+
+
+def _twin(func, name: str):
+    """A copy of ``func`` under another name: numba keys its cache files by the function's name, so
+    the serial and the parallel compilations of one source need two names (else they share one index)."""
+    twin = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__, func.__closure__)
+    twin.__qualname__ = name
+    twin.__doc__ = func.__doc__
+    return twin
+
+
+#: ``(kind, parallel) -> dispatcher``; compiled lazily, on the first call of each
+KERNELS = {
+    ("lanes", True): njit(parallel=True, **_JIT)(_lanes),
+    ("lanes", False): njit(parallel=False, **_JIT)(_twin(_lanes, "_lanes_serial")),
+    ("wide", True): njit(parallel=True, **_JIT)(_wide),
+    ("wide", False): njit(parallel=False, **_JIT)(_twin(_wide, "_wide_serial")),
+}
+
+_announced = False
+
+
+class _CompileNotice(event.Listener):
+    """Says :data:`COMPILING` once per process when numba starts an actual compile (not a cache load)."""
+
+    def on_start(self, event) -> None:
+        global _announced
+        if not _announced:
+            _announced = True
+            _progress.note(COMPILING)
+
+    def on_end(self, event) -> None:
+        pass
+
+
+def _c(a: np.ndarray, dtype) -> np.ndarray:
+    """``a`` itself when it has the kernels' layout (C-contiguous, writeable, ``dtype``), else a copy."""
+    if a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable:
+        return a
+    return np.array(a, dtype=dtype, order="C")
+
+
+def _advance(kind, A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
+    kernel = KERNELS[kind, get_num_threads() > 1]
+    A, b = _c(A, np.float64), _c(b, np.float64)
+    outs = (x, v, s, alive, nit)
+    work = [_c(a, d) for a, d in zip(outs, (np.float64, np.float64, np.uint64, np.bool_, np.int64), strict=True)]
+    steps, lr, beta, coef, flush = int(steps), float(lr), float(beta), float(coef), float(flush)
+    T = work[0].shape[0]
+
+    def call(k: int) -> None:
+        if kernel.signatures:
+            kernel(A, b, work[0], work[1], work[2], k, lr, beta, coef, flush, work[3], work[4])
+            return
+        with event.install_listener("numba:compile", _CompileNotice()):
+            kernel(A, b, work[0], work[1], work[2], k, lr, beta, coef, flush, work[3], work[4])
+
+    if not _progress.active() or steps == 0:
+        call(steps)
+    else:
+        done, k = 0, max(1, min(steps, (1 << 16) // max(T, 1)))
+        while done < steps:
+            k = min(k, steps - done)
+            t0 = time.perf_counter()
+            call(k)
+            dt = time.perf_counter() - t0
+            done += k
+            _progress.report(float(done) * T, float(steps) * T)
+            k = max(1, min(int(k * SLICE_SECONDS / max(dt, 1e-6)), 4 * k))  # aim at SLICE_SECONDS
+    for a, w in zip(outs, work, strict=True):
+        if a is not w:
+            a[...] = w
+
+
+def sgd_momentum(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
+    """Advance all trials by ``steps`` steps, in place (the lane-blocked kernel).
+
+    Parameters
+    ----------
+    A : (m, n, n) float64, symmetric measurement matrices
+    b : (m,) float64
+    x, v : (T, n, r) float64, iterates and momenta (updated)
+    s : (4, T) uint64, xoshiro256++ states (updated)
+    steps : int
+    lr, beta, coef : float, step size, momentum, gradient coefficient (4, 4m or 2)
+    flush : float, flush-to-zero threshold (0: off)
+    alive : (T,) bool (updated), nit : (T,) int64 (updated)
+
+    Notes
+    -----
+    Runs the serial compilation when numba runs one thread, the parallel one otherwise (same
+    bits); arrays of another layout or dtype are copied in and out.
+    """
+    _advance("lanes", A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
+
+
+def sgd_momentum_wide(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
+    """Same arguments and results as :func:`sgd_momentum`, one trial per task (for larger ``n``).
+
+    Parameters
+    ----------
+    A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit
+        As for :func:`sgd_momentum`.
+    """
+    _advance("wide", A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)

@@ -14,6 +14,12 @@ chunk keys are fixed by the parameters and every trial draws from its own stream
   per chunk to an existing cluster. Start its workers with ``--nthreads 1`` and the
   variables of :data:`THREAD_ENV`, and make the experiment's module importable there
   (``PYTHONPATH``); a lost worker's chunk is re-run by Dask (same seed, same rows).
+
+Progress (``on_message``, see :mod:`spurious.studies._progress`): every chunk runs between
+``begin_chunk`` and ``end_chunk``, and what its compute code reports reaches ``on_message`` —
+directly in-process, through a :mod:`multiprocessing` queue drained by a thread of the calling
+process from local workers. Dask workers report nothing on the way (the bar advances as their
+chunks finish, and its ETA comes from their measured rates). Progress never changes a result.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spurious.core._errors import InputError, SolverError
+from spurious.studies import _progress
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +67,11 @@ def run_chunk_task(run_chunk: Callable, params: dict, chunk: Any, seed: int, ind
 
     started = time.time()
     t0 = time.perf_counter()
-    frame = run_chunk(params, chunk, seed)
+    _progress.begin_chunk(index)
+    try:
+        frame = run_chunk(params, chunk, seed)
+    finally:
+        _progress.end_chunk()
     if not isinstance(frame, pd.DataFrame):
         raise SolverError(f"chunk {chunk!r}: run_chunk returned {type(frame).__name__}, expected a pandas DataFrame")
     return ChunkOutcome(
@@ -68,9 +79,11 @@ def run_chunk_task(run_chunk: Callable, params: dict, chunk: Any, seed: int, ind
     )
 
 
-def _worker_init() -> None:
+def _worker_init(queue: Any = None) -> None:
     os.environ.update(THREAD_ENV)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if queue is not None:
+        _progress.install(queue.put_nowait)
 
 
 @contextmanager
@@ -102,12 +115,32 @@ def execute(
     on_done: Callable[[ChunkOutcome], None],
     workers: int | None = None,
     scheduler: str | None = None,
+    on_message: Callable[[tuple], None] | None = None,
 ) -> None:
     """Run ``run_chunk(params, chunk, seed)`` for every ``(index, chunk)`` of ``tasks``; call ``on_done`` per chunk.
 
-    ``on_done`` runs in the calling thread as each chunk finishes. An exception in a chunk,
-    or a KeyboardInterrupt, cancels the chunks not yet started and propagates; the chunks
-    already handed to ``on_done`` stay done.
+    Parameters
+    ----------
+    tasks : sequence of (int, chunk)
+        Chunk indices and keys.
+    run_chunk : callable
+        The experiment's ``run_chunk`` (top level, picklable for workers).
+    params : dict
+    seed : int
+    on_done : callable
+        Called with each :class:`ChunkOutcome` in the calling thread as the chunk finishes.
+    workers : int, optional
+        Local processes (default :func:`default_workers`; 1 runs in this process).
+    scheduler : str, optional
+        A Dask scheduler address; replaces local processes.
+    on_message : callable, optional
+        Receives the progress messages of :mod:`spurious.studies._progress` (chunk started, work
+        reported, notes), from another thread when workers run in other processes.
+
+    Notes
+    -----
+    An exception in a chunk, or a KeyboardInterrupt, cancels the chunks not yet started and
+    propagates; the chunks already handed to ``on_done`` stay done.
     """
     if scheduler is not None:
         return _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler)
@@ -115,18 +148,48 @@ def execute(
     if workers < 1:
         raise InputError(f"workers = {workers}: expected at least 1")
     if workers == 1 or len(tasks) <= 1:
-        for index, chunk in tasks:
-            on_done(run_chunk_task(run_chunk, params, chunk, seed, index))
+        old = _progress.install(on_message) if on_message is not None else None
+        try:
+            for index, chunk in tasks:
+                on_done(run_chunk_task(run_chunk, params, chunk, seed, index))
+        finally:
+            if on_message is not None:
+                _progress.install(old)
         return None
-    return _execute_pool(tasks, run_chunk, params, seed, on_done, min(workers, len(tasks)))
+    return _execute_pool(tasks, run_chunk, params, seed, on_done, min(workers, len(tasks)), on_message)
 
 
-def _execute_pool(tasks, run_chunk, params, seed, on_done, workers) -> None:
+def _drain(queue: Any, on_message: Callable[[tuple], None], stop: Any) -> None:
+    """Hand the workers' progress messages to ``on_message`` until ``stop`` is set (a thread)."""
+    import queue as queues
+
+    while not stop.is_set():
+        try:
+            message = queue.get(timeout=0.1)
+        except queues.Empty:
+            continue
+        except (OSError, ValueError, EOFError):  # the queue was closed under us
+            return
+        try:
+            on_message(message)
+        except Exception:  # a display problem never stops a run
+            log.debug("progress message %r not shown", message, exc_info=True)
+
+
+def _execute_pool(tasks, run_chunk, params, seed, on_done, workers, on_message=None) -> None:
     import multiprocessing as mp
+    import threading
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue() if on_message is not None else None
+    stop = threading.Event()
+    drain = None
+    if queue is not None:
+        drain = threading.Thread(target=_drain, args=(queue, on_message, stop), name="progress-drain", daemon=True)
+        drain.start()
     with _environ(THREAD_ENV):
-        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_worker_init)
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(queue,))
         pending = {pool.submit(run_chunk_task, run_chunk, params, chunk, seed, index) for index, chunk in tasks}
     ok = False
     try:
@@ -136,6 +199,12 @@ def _execute_pool(tasks, run_chunk, params, seed, on_done, workers) -> None:
                 on_done(fut.result())
         ok = True
     finally:
+        stop.set()
+        if drain is not None:
+            drain.join(timeout=5)
+        if queue is not None:
+            queue.close()
+            queue.cancel_join_thread()
         if ok:
             pool.shutdown(wait=True)
         else:

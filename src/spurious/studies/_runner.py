@@ -39,6 +39,7 @@ from spurious.core._atomic import atomic_write
 from spurious.core._budget import check_work
 from spurious.core._errors import InputError, SolverError, SpuriousError, TooLargeError
 from spurious.core._summary import summary_lines
+from spurious.studies import _progress
 from spurious.studies._execution import ChunkOutcome, check_scheduler, default_workers, execute
 from spurious.studies._registry import Experiment, Verdict, describe, get_experiment
 from spurious.studies._report import atomic_write_text, verdict_rows, write_index, write_run_page, write_summary
@@ -210,8 +211,12 @@ def _check_out(out: Path, identity: dict, resume: bool) -> dict | None:
     if not mpath.exists():
         if out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
             chunks = sorted((out / "chunks").glob("*.parquet")) if (out / "chunks").is_dir() else []
-            what = (f"{len(chunks)} chunk files but no manifest.json: without the run's record the chunks "
-                    "cannot be verified, so they are not adopted" if chunks else "files but no run (no manifest.json)")
+            what = (
+                f"{len(chunks)} chunk files but no manifest.json: without the run's record the chunks "
+                "cannot be verified, so they are not adopted"
+                if chunks
+                else "files but no run (no manifest.json)"
+            )
             raise InputError(f"--out {out}: the directory holds {what}; move or delete it, or choose another --out")
         return None
     try:
@@ -317,12 +322,11 @@ def _take_over_stale_lock(out: Path) -> None:
     lock.unlink(missing_ok=True)
 
 
-def _progress_bar(total: int, initial: int, enabled: bool, name: str):
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, unit="chunk", desc=name, file=sys.stderr, dynamic_ncols=True)
+def _finished_line(name: str, verdicts: Sequence[Verdict], ran: int, reused: int, seconds: float, out: Path) -> str:
+    """The one line said on stderr when an experiment finishes (with ``progress``)."""
+    counts = ", ".join(f"{sum(v.verdict == k for v in verdicts)} {k}" for k in ("match", "miss", "refuted"))
+    chunks = f"{ran} chunks run" + (f", {reused} reused" if reused else "")
+    return f"{name}: {counts} · {chunks} · {_progress._clock(seconds)} · {out}"
 
 
 def default_out(name: str, quick: bool) -> Path:
@@ -458,7 +462,11 @@ def reproduce(
     resume : bool
         Finish the run already in ``out`` (same parameters and seed): only chunks without a file run.
     progress : bool
-        Show a tqdm bar on stderr: chunks done, trials/s (result rows per second: trials or cells), ETA.
+        Show a bar on stderr (:class:`spurious.studies._progress.Progress`): the share of the work
+        done (chunks weighted by their work), chunks done, trials/s, elapsed time and an ETA from
+        the measured work rate, redrawn every 0.5 s also inside a long chunk (the SGD kernels
+        report their trial-steps from local workers); then one line when the experiment finishes.
+        Log records and warnings print above the bar, never on its line.
     overrides : dict, optional
         ``{key: value}`` replacing parameters of ``params(quick)`` (dotted keys reach into nested
         dicts: ``"panels.a.steps"``), each checked against the type of the value it replaces
@@ -553,12 +561,13 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
     _write_manifest(out, manifest)
     log.info("%s: %d chunks, %d on disk, %d to run", exp.name, len(chunks), len(done), len(pending))
 
-    bar = _progress_bar(len(chunks), len(done), progress and bool(pending), exp.name)
+    bar = None
+    if progress and pending:
+        weights, _unit = _progress.chunk_weights(exp, params, chunks)
+        bar = _progress.Progress(exp.name, weights, done)
     t_start = time.perf_counter()
-    rows = 0
 
     def on_done(res: ChunkOutcome) -> None:
-        nonlocal rows
         path = chunk_path(out, res.index)
         _write_parquet(res.frame, path)
         manifest["chunk_runs"][str(res.index)] = {
@@ -571,12 +580,12 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
             "sha256": file_sha256(path),
         }
         _write_manifest(out, manifest)
-        rows += len(res.frame)
         if bar is not None:
-            bar.set_postfix_str(f"{rows / max(time.perf_counter() - t_start, 1e-9):.3g} trials/s")
-            bar.update(1)
+            bar.chunk_done(res.index, res.seconds, len(res.frame))
 
     try:
+        if bar is not None:
+            bar.start()
         execute(
             pending,
             run_chunk=exp.run_chunk,
@@ -585,6 +594,7 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
             on_done=on_done,
             workers=workers,
             scheduler=scheduler,
+            on_message=bar.receive if bar is not None else None,
         )
     except BaseException:
         n = sum(chunk_path(out, i).exists() for i in range(len(chunks)))
@@ -621,6 +631,9 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
     _write_manifest(out, manifest)
     summary = write_summary(out, manifest, verdicts, figures)
     write_run_page(out)
+    if progress:
+        line = _finished_line(exp.name, verdicts, len(pending), len(done), time.perf_counter() - t_start, out)
+        print(line, file=sys.stderr, flush=True)
     return RunResult(
         exp.name,
         out,
