@@ -469,6 +469,9 @@ def make_instance(
     if rank > n:
         raise InputError(f"rank = {rank}: must satisfy rank ≤ n = {n}")
     seed = check_seed(seed)
+    check_bytes(8.0 * n * rank, f"a ground truth z of {n}×{rank}", DEFAULT_MAX_BYTES)
+    if operator in ("gaussian", "symmetric-gaussian"):
+        check_bytes(8.0 * n * n, f"one {n}×{n} Gaussian measurement matrix (a row block)", DEFAULT_MAX_BYTES)
     if operator == "completion":
         if m is not None:
             raise InputError(f"m = {m}: a completion operator takes p (the sampling rate), not m")
