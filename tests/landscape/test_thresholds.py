@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import spurious as sp
 from spurious.core._errors import InputError, NoInstanceError, SolverError
 from spurious.core._linalg import (
     gradient_form,
@@ -416,3 +417,18 @@ def test_delta_from_eta_is_the_scale_free_map_and_an_involution():
     assert delta_from_eta(0.0) == 1.0 and delta_from_eta(1.0) == 0.0
     assert delta_from_eta(-0.1) == 1.0 and delta_from_eta(1.2) == 0.0  # clipped
     assert eta_from_delta(delta_from_eta(0.3)) == pytest.approx(0.3, abs=1e-15)
+
+
+def test_huge_and_tiny_scales_give_the_same_thresholds_bit_for_bit():
+    """δ is scale-free; inputs beyond 2^±240 are rescaled by an exact power of two (issue #10)."""
+    x, z = np.array([[0.5], [0.3], [0.1]]), np.array([[1.0], [0.0], [0.0]])
+    ref = sp.thresholds(x, z)
+    for c in (2.0**300, 2.0**-300):
+        th = sp.thresholds(x * c, z * c)
+        assert th.delta_foc == ref.delta_foc and th.delta_soc == ref.delta_soc
+    strict = sp.threshold_program(x, z, order="second", margin=0.01)
+    big = sp.threshold_program(x * 2.0**300, z * 2.0**300, order="second", margin=0.01 * 2.0**600)
+    assert big.delta == strict.delta and big.margin == 0.01 * 2.0**600
+    assert big.hess_min == pytest.approx(strict.hess_min * 2.0**600, rel=1e-9)
+    with pytest.raises(sp.InputError, match="x, z: entries from 1e\\+308 down to 1"):
+        sp.thresholds([1e308, 1e308], [1.0, 0.0])  # 10^308 apart: not representable together

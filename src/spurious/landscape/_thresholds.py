@@ -554,16 +554,18 @@ def threshold_program(
     if solver not in SOLVERS:
         raise InputError(f"solver = {solver!r}: expected one of {', '.join(SOLVERS)}")
     margin = check_float(margin, "margin", 0.0)
-    if margin > 0 and not 0.0 < margin * c * c < np.inf:
-        raise InputError(f"margin = {margin}: at the scale of x and z (×{c:.3g}) μ is not representable")
-    margin = margin * c * c
     if order == "first" and margin > 0:
         raise InputError("margin: only meaningful for order='second'")
 
     # Normalize the scale (η and H are scale-free; μ scales like ‖x‖²) and reduce to span[x z]:
-    # every degeneracy test below runs in k ≤ r + r' dimensions (rotation invariance).
+    # every degeneracy test below runs in k ≤ r + r' dimensions (rotation invariance). The
+    # power of two c (above) is exact, so s / c is the spectral norm of the user's [x z].
     s = float(np.linalg.norm(np.hstack([x, z]), 2))
-    xs, zs, mu = (x / s, z / s, margin / s**2) if s > 0 else (x, z, margin)
+    s_user = s / c if s > 0 else 1.0
+    mu = margin / s_user**2
+    if margin > 0 and not 0.0 < mu < np.inf:
+        raise InputError(f"margin = {margin}: not representable at the scale of x and z (‖[x z]‖₂ = {s_user:.3g})")
+    xs, zs = (x / s, z / s) if s > 0 else (x, z)
     Q, xh, zh = reduce_pair(xs, zs)
     k = Q.shape[1]
     if is_global(xh, zh):
@@ -591,7 +593,7 @@ def threshold_program(
 
     if reduce:
         if order == "second" and margin > 0 and k < n:
-            sig = float(np.linalg.svd(x, compute_uv=False)[-1])
+            sig = float(np.linalg.svd(x, compute_uv=False)[-1]) / c  # σ_r of the user's x
             if margin > 2.0 * sig**2 * (1 + 1e-12):
                 raise InputError(
                     f"margin μ = {margin:g} > 2σ_r(x)² = {2 * sig**2:.6g}: the reduced path cannot keep it on "
@@ -624,7 +626,7 @@ def threshold_program(
         k=k,
         n=n,
         r=r,
-        hess_min=hmin * s**2,
+        hess_min=hmin * s_user**2,
         H_reduced=Hh,
         basis=Q,
     )
