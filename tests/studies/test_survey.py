@@ -138,3 +138,19 @@ def test_bad_input_is_one_input_error(kw, needle):
     with pytest.raises(sp.InputError) as exc:
         sp.survey("zhang2018-example3", **args)
     assert needle in str(exc.value)
+
+
+def test_sgd_at_fig1_settings_hovers_at_the_degenerate_point():
+    s = sp.survey("zhang2018-example3", starts=300, method="sgd", lr=1e-3, momentum=0.9, steps=1000, seed=0, rip=False)
+    assert sum(s.counts.values()) == 300
+    d = _basin(s, "spurious-second-order")
+    assert d.local_min is False and d.near > 0  # SGD noise keeps ‖∇f‖ ~ 0.5 there: joined by distance
+    assert d.spread <= 0.1 + 1e-12
+    fail = 1 - s.counts["global"] / 300
+    assert 0.06 < fail < 0.2  # zhang2018 Fig. 1: 12.1 %
+
+
+def test_work_budget_is_checked_before_any_search(monkeypatch):
+    monkeypatch.setenv("SPURIOUS_MAX_WORK", "1000")
+    with pytest.raises(sp.TooLargeError, match="starts = 100 × steps = 100"):
+        sp.survey("zhang2018-example3", starts=100, steps=100)

@@ -374,6 +374,8 @@ def render(d: dict) -> str:
             names = [g["theorem"] for g in d["guarantees"] if g["status"] == status]
             if names:
                 lines.append(f"  {status:<10}" + "; ".join(names))
+        if not any(g["status"] in ("applies", "open") for g in d["guarantees"]):
+            lines.append("  applies   none: δ is above the threshold of every guarantee")
     if d["contradictions"]:
         lines.append("  CONTRADICTS " + "; ".join(d["contradictions"]))
     return "\n".join(lines)
