@@ -105,8 +105,7 @@ class QuadraticLoss:
 
     def gradient_factor(self, x: np.ndarray) -> np.ndarray:
         """``2 ∇f(x xᵀ) x = 4s A*(A(x xᵀ) − b) x``, ``(..., n, r) -> (..., n, r)``."""
-        res = self.operator.apply_outer(x) - self.b
-        return 4.0 * self.scale * self.operator.adjoint_apply(res, x)
+        return 4.0 * self.scale * self.operator.residual_adjoint_apply(x, self.b)
 
     def hvp_factor(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
         """``2 ∇f(M) u + 2 [∇²f(M)](x uᵀ + u xᵀ) x`` at ``M = x xᵀ``, from the factors (broadcasts)."""

@@ -162,6 +162,10 @@ class MatrixFreeOperator:
         """``A*(y) U`` for ``y`` ``(..., m)`` and ``U`` ``(..., n, r)`` → ``(..., n, r)``."""
         return self.adjoint(_measurements(y, self.m)) @ _factor(U, self.n)
 
+    def residual_adjoint_apply(self, U: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``A*(A(U Uᵀ) − b) U`` for ``U`` of shape ``(..., n, r)`` (the gradient's core; fused where cheaper)."""
+        return self.adjoint_apply(self.apply_outer(U) - b, U)
+
     def frobenius_norm_sq(self) -> float:
         """``Σ_i ‖A_i‖_F²`` (the squared Frobenius norm of the ``m × N`` matrix)."""
         raise NotImplementedError
@@ -306,6 +310,20 @@ class RankOneOperator(MatrixFreeOperator):
             W = self._project(U[sl]) * y[sl, :, None]  # (b, m, r)
             k = W.shape[0]
             G = self.a.T @ np.ascontiguousarray(np.moveaxis(W, 0, 1)).reshape(self.m, k * r)  # (n, k·r)
+            out[sl] = np.moveaxis(G.reshape(n, k, r), 1, 0)
+        return out.reshape((*lead, n, r))
+
+    def residual_adjoint_apply(self, U: np.ndarray, b: np.ndarray) -> np.ndarray:
+        U, lead = _flat(_factor(U, self.n), 2)
+        b = np.asarray(b, dtype=np.float64)
+        B, n, r = U.shape
+        out = np.empty((B, n, r))
+        for sl in _chunks(B, 16.0 * self.m * r):
+            P = self._project(U[sl])  # (k, m, r): one product a U serves both A(UUᵀ) and A*(res) U
+            res = np.einsum("bir,bir->bi", P, P) - b
+            W = P * res[:, :, None]
+            k = W.shape[0]
+            G = self.a.T @ np.ascontiguousarray(np.moveaxis(W, 0, 1)).reshape(self.m, k * r)
             out[sl] = np.moveaxis(G.reshape(n, k, r), 1, 0)
         return out.reshape((*lead, n, r))
 
