@@ -198,12 +198,17 @@ def test_strict_saddle_check_needs_least_squares():
         strict_saddle_check(one_bit(Z @ Z.T, 1), Z, 0.05)
 
 
-def test_too_large_hessian_is_refused():
-    n, r = 300, 50
+def test_too_large_hessian_is_refused_and_large_nr_goes_matrix_free():
+    n, r = 1400, 1  # nr ≤ EXPLICIT_MAX_NR, but building the Hessian would need ~22 GB
     op = SensingOperator(np.ones((1, n * (n + 1) // 2)), n)
     p = least_squares(op, np.eye(n)[:, :r])
     with pytest.raises(TooLargeError, match="Hessian"):
         certify(p, np.eye(n)[:, :r])
+    n, r = 120, 15  # nr = 1,800 > EXPLICIT_MAX_NR: Lanczos on Hessian-vector products
+    op = SensingOperator(np.ones((1, n * (n + 1) // 2)), n)
+    p = least_squares(op, np.eye(n)[:, :r])
+    cert = certify(p, np.eye(n)[:, :r], rng=0)
+    assert cert.hessian == "lanczos" and cert.hess_eigs.shape == (1,)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -298,3 +303,48 @@ def test_counterexample_verification_proves_strictness(strict_instance):
     assert degenerate.verification.ball is None  # margin 0 claims no local minimum
     with pytest.raises(sp.VerificationError, match="Newton–Kantorovich"):  # λ = 2e-6: not provable in float64
         sp.counterexample([[0.5], [0.3], [0.1]], [[1.0], [0.0], [0.0]], margin=1e-6)
+
+
+# ----------------------------------------------------------------------------- Hessian-free certificates (issue #12)
+
+
+def _both_paths(src, x, monkeypatch):
+    explicit = sp.certify(src, x, rng=0)
+    monkeypatch.setattr(certify_mod, "EXPLICIT_MAX_NR", 0)
+    lanczos = sp.certify(src, x, rng=0)
+    monkeypatch.undo()
+    return explicit, lanczos
+
+
+@pytest.mark.parametrize("where", ["global", "strict-spurious", "saddle"])
+def test_lanczos_path_agrees_with_the_explicit_hessian(where, monkeypatch):
+    rng = np.random.default_rng(0)
+    if where == "strict-spurious":
+        src, x = sp.counterexample([[0.5], [0.3], [0.1]], [[1.0], [0.0], [0.0]], margin=0.01).instance, None
+    else:
+        z = rng.standard_normal((12, 2))
+        src = sp.least_squares(sp.operators.gaussian(200, 12, rng=1), z, scaling="mean")
+        x = z if where == "global" else 0.1 * rng.standard_normal((12, 2))
+    a, b = _both_paths(src, x, monkeypatch)
+    assert a.hessian == "explicit" and b.hessian == "lanczos" and b.hess_residual < 1e-8 * b.scale
+    assert b.hess_min_eig == pytest.approx(a.hess_min_eig, rel=1e-8, abs=1e-10 * a.scale)
+    assert (a.first_order, a.second_order, a.strict, a.local_min) == (
+        b.first_order,
+        b.second_order,
+        b.strict,
+        b.local_min,
+    )
+
+
+def test_matrix_free_operator_is_certified_without_the_hessian():
+    """Rank-one (quadratic) sensing: never a dense matrix; same answer as its dense twin."""
+    rng = np.random.default_rng(2)
+    op = sp.operators.quadratic_sensing(600, 30, rng=3)
+    z = rng.standard_normal((30, 2))
+    cert = sp.certify(sp.least_squares(op, z), z)
+    assert cert.hessian == "lanczos" and cert.local_min is True and not cert.spurious
+    dense = sp.certify(sp.least_squares(op.to_dense(), z), z)
+    assert dense.hessian == "explicit"
+    assert cert.hess_min_eig == pytest.approx(dense.hess_min_eig, rel=1e-8)
+    far = sp.certify(sp.least_squares(op, z), 0.01 * rng.standard_normal((30, 2)))
+    assert far.local_min is False and far.method == "gradient"

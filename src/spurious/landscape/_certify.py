@@ -25,6 +25,7 @@ import numpy as np
 from spurious.core._budget import check_work
 from spurious.core._errors import InputError
 from spurious.core._linalg import orthogonal_complement, rotation_directions, unvec, vec
+from spurious.core._matrix_free import is_matrix_free
 from spurious.core._problems import SymmetricProblem
 from spurious.core._rng import RNGLike, as_generator
 from spurious.core._summary import short_repr, summary_lines
@@ -38,6 +39,9 @@ GRAD_TOL = 1e-7
 EIG_TOL = 1e-7
 #: Largest explicit Hessian (and its construction) :func:`certify` builds, in bytes.
 MAX_HESSIAN_BYTES = 2e9
+#: Above this ``n·r`` (or for a matrix-free operator) the Hessian is never formed: its smallest
+#: eigenvalue off the rotation directions comes from Lanczos on Hessian-vector products.
+EXPLICIT_MAX_NR = 1500
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,13 @@ class Certificate:
     grad_tol_abs, eig_tol_abs, dist_tol_abs : float
     x : (n, r) array or None
         The point certified.
+    hessian : {"explicit", "lanczos"}
+        How the curvature was computed: the ``nr × nr`` Hessian, or (large ``nr``, matrix-free
+        operators) Lanczos (:func:`scipy.sparse.linalg.eigsh`) on Hessian-vector products with
+        the rotation directions deflated; then ``hess_eigs`` holds only the smallest eigenvalue.
+    hess_residual : float
+        ``‖∇²g·u − θu‖`` of the Lanczos Ritz pair ``(θ, u)`` (0 for the explicit path): an
+        eigenvalue lies within it of ``θ``; a decision needs it below the eigenvalue tolerance.
     """
 
     f: float
@@ -123,6 +134,8 @@ class Certificate:
     x: np.ndarray | None = field(default=None, repr=False)
     reason: str = ""
     ball: CriticalBall | None = field(default=None, repr=False)
+    hessian: str = "explicit"
+    hess_residual: float = 0.0
 
     @property
     def certified(self) -> bool:
@@ -140,6 +153,8 @@ class Certificate:
             "local_min": self.local_min,
             "reason": self.reason,
             "critical_ball_radius": None if self.ball is None else self.ball.radius,
+            "hessian": self.hessian,
+            "hess_residual": self.hess_residual,
             "witness": None if self.witness is None else self.witness.tolist(),
             "distance": self.distance,
             "witness_f": self.witness_f,
@@ -422,18 +437,26 @@ def certify(
     x = check_point(problem, x)
     g = as_generator(rng)
     n, r = x.shape
-    check_bytes(8.0 * n * r * (n * r + n * n), f"the explicit {n * r}×{n * r} Hessian", MAX_HESSIAN_BYTES)
+    explicit = n * r <= EXPLICIT_MAX_NR and not is_matrix_free(getattr(problem.loss, "operator", None))
+    if explicit:
+        check_bytes(8.0 * n * r * (n * r + n * n), f"the explicit {n * r}×{n * r} Hessian", MAX_HESSIAN_BYTES)
     xnorm = float(np.linalg.norm(x))
     f0 = _value(problem, x)
     grad = problem.gradient(x)
     grad_norm = float(np.linalg.norm(grad))
-    H = problem.hessian(x)
-    full = np.linalg.eigvalsh(H)
-    scale = float(max(abs(full[0]), abs(full[-1])))
-    scale = scale if scale > 0 else 1.0
     Q = rotation_directions(x)
-    P = orthogonal_complement(Q, n * r)
-    lam, W = np.linalg.eigh(P.T @ H @ P)
+    residual = 0.0
+    if explicit:
+        H = problem.hessian(x)
+        full = np.linalg.eigvalsh(H)
+        scale = float(max(abs(full[0]), abs(full[-1])))
+        scale = scale if scale > 0 else 1.0
+        P = orthogonal_complement(Q, n * r)
+        lam, W = np.linalg.eigh(P.T @ H @ P)
+    else:
+        H = None
+        lam, u, scale, residual = _lanczos_min(problem, x, Q, g)
+        P, W = u[:, None], np.ones((1, 1))
     hess_min = float(lam[0]) if lam.size else float("inf")
     g_abs = grad_tol * scale * max(xnorm, 1.0)
     e_abs = eig_tol * scale
@@ -444,7 +467,7 @@ def certify(
     strict = first and hess_min > e_abs
     spurious = second and distance > d_abs
     null = (lam >= -e_abs) & (lam <= max(e_abs, 1e-6 * scale))
-    V = P @ W[:, null]
+    V = P @ W[:, null] if explicit else None
     margin = _f_margin(f0, scale, xnorm)
     tmax = 0.1 * max(xnorm, 1.0)
 
@@ -458,9 +481,13 @@ def certify(
         v = unvec(P @ W[:, 0], n, r)
         witness = _curve_witness(problem, x, v, np.zeros_like(v), f0, margin, tmax)
         local_min = False if witness is not None else None
+    elif residual > e_abs:
+        local_min, method = None, "undecided"
     elif strict:
         ball = _strict_ball(problem, x, grad_norm, hess_min, scale, xnorm)
         local_min, method = (True, "strict") if ball.holds else (None, "undecided")
+    elif not explicit:
+        local_min, method = None, "undecided"
     elif not decide:
         local_min, method = None, "skipped"
     else:
@@ -472,6 +499,12 @@ def certify(
         local_min = False if witness is not None else None
     wx, wf = (None, None) if witness is None else witness
     reason = _reason(method, ball, wf, f0, grad_norm, hess_min)
+    if not explicit and local_min is None and ball is None and method == "undecided":
+        reason = (
+            f"Lanczos residual {residual:.3g} does not separate λ_min = {hess_min:.3g} from the tolerance {e_abs:.3g}"
+            if residual > e_abs
+            else f"degenerate second-order point at nr = {n * r}: the higher-order test needs the explicit Hessian"
+        )
     log.debug("certify: f=%g |grad|=%g lam_min=%g method=%s", f0, grad_norm, hess_min, method)
     return Certificate(
         f=f0,
@@ -499,7 +532,55 @@ def certify(
         x=x.copy(),
         reason=reason,
         ball=ball,
+        hessian="explicit" if explicit else "lanczos",
+        hess_residual=float(residual),
     )
+
+
+def _lanczos_min(problem, x, Q, rng):
+    """Smallest Hessian eigenvalue off the rotation directions from Hessian-vector products.
+
+    ``u ↦ P ∇²g P u + σ QQᵀu`` with ``P = I − QQᵀ`` and ``σ`` above the spectrum (so the
+    deflated directions do not come out as the smallest), solved by ARPACK's Lanczos
+    (:func:`scipy.sparse.linalg.eigsh`, ``which="SA"``). Returns ``(λ (1,), u (nr,), scale,
+    residual)`` with ``scale`` the largest ``|eigenvalue|`` of the Hessian (Lanczos estimate)
+    and ``residual = ‖P∇²gPu − λu‖``.
+    """
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    n, r = x.shape
+    dim = n * r
+
+    def hvp(v):
+        return vec(problem.hvp(x, unvec(np.ascontiguousarray(v), n, r)))
+
+    def deflate(v):
+        return v - Q @ (Q.T @ v) if Q.size else v
+
+    v0 = rng.standard_normal(dim)
+    big = eigsh(
+        LinearOperator((dim, dim), matvec=hvp, dtype=np.float64),
+        k=1,
+        which="LM",
+        v0=v0,
+        tol=1e-6,
+        return_eigenvectors=False,
+    )
+    scale = float(abs(big[0])) or 1.0
+    sigma = 2.0 * scale
+
+    def op(v):
+        w = deflate(v)
+        out = deflate(hvp(w))
+        return out + (sigma * (Q @ (Q.T @ v)) if Q.size else 0.0)
+
+    lin = LinearOperator((dim, dim), matvec=op, dtype=np.float64)
+    _, vecs = eigsh(lin, k=1, which="SA", v0=deflate(v0), tol=1e-12, maxiter=20 * dim)
+    u = deflate(vecs[:, 0])
+    u /= np.linalg.norm(u)
+    theta = float(u @ op(u))  # the Rayleigh quotient: an exact upper bound on λ_min
+    residual = float(np.linalg.norm(op(u) - theta * u))
+    return np.array([theta]), u, max(scale, abs(theta)), residual
 
 
 #: Relative rounding allowance of the computed eigenvalue and gradient in the ball test

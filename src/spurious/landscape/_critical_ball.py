@@ -74,12 +74,13 @@ def operator_norm_squared(matrix: np.ndarray) -> tuple[float, str]:
 def derivative_bounds(loss) -> tuple[float, float, str] | None:
     """Uniform bounds ``(c₂, c₃, how)`` on ``‖D²f‖`` and ``‖D³f‖`` of a loss, or None if unknown."""
     from spurious.core._losses import AsymmetricLift, LogisticLoss, QuadraticLoss
+    from spurious.core._matrix_free import is_matrix_free
 
     if isinstance(loss, QuadraticLoss):
-        matrix = getattr(loss.operator, "matrix", None)
-        if not isinstance(matrix, np.ndarray):
-            return None
-        beta, how = operator_norm_squared(matrix)
+        if is_matrix_free(loss.operator):  # trace(AᵀA) = Σ‖A_i‖_F² ≥ λ_max(AᵀA), without the matrix
+            beta, how = float(loss.operator.frobenius_norm_sq()), "Frobenius bound (matrix-free)"
+        else:
+            beta, how = operator_norm_squared(loss.operator.matrix)
         return 2.0 * loss.scale * beta, 0.0, f"least squares, β {how}"
     if isinstance(loss, LogisticLoss):
         return 0.25, 1.0 / (6.0 * np.sqrt(3.0)), "logistic: σ' ≤ 1/4, |σ''| ≤ 1/(6√3)"
