@@ -332,7 +332,7 @@ for opt, v in (
     ("--samples", "1e4"),
 ):
     cli(f"rip{opt}={v}", _with(RIP, opt, v), opt)
-cli("rip-no-rank", _with(RIP, "--rank", None), "--rank")
+# no --rank is not an error: it defaults to 2r of the instance's z (tests/cli/test_cli_certify_rip.py)
 for name, base in (("threshold", THR), ("counterexample", CE)):
     cli(f"{name}-solver-unknown", [*base, "--solver", "cplex"], "--solver")
     cli(f"{name}-solver-not-installed", [*base, "--solver", "mosek"], "mosek")

@@ -132,9 +132,70 @@ def test_bad_rank_and_samples(capsys):
 
 def test_argparse_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as e:
-        main(["rip", "--example", "zhang2018-example3"])  # --rank missing
+        main(["rip", "--example", "zhang2018-example3", "--rank", "two"])  # not an integer
     assert e.value.code == 2
     with pytest.raises(SystemExit) as e:
         main(["certify"])  # no source
     assert e.value.code == 2
     capsys.readouterr()
+
+
+# ---------------------------------------------------------------- text output: what was certified, what words mean
+
+
+def test_certify_text_names_the_point_and_explains_its_words(capsys):
+    code, out, _ = run(capsys, "certify", "--example", "zhang2018-example3")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["point", "the", "instance's", "x", "of", "zhang2018-example3"]
+    assert lines[1].startswith("x ") and "(0, 0.707107)" in lines[1] and "(2×1)" in lines[1]
+    assert "strict            False" in out
+    assert "local minimum     False   (fourth-order: a point with g lower by" in out
+    words = out.split("what the words mean:\n")[1].splitlines()
+    assert [w.strip().split("  ")[0] for w in words] == [
+        "second-order",
+        "strict",
+        "spurious",
+        "rotation directions",
+        "third/fourth-order test",  # it decided by the fourth-order test, so the word is explained
+    ]
+    assert all(len(w.strip().split("  ", 1)[1].strip()) > 20 for w in words)  # one explanation line each
+    code, out, _ = run(capsys, "certify", "--example", "zhang2018-example3", "--x", "1,0")
+    assert code == 0 and out.startswith("point             --x 1,0 on zhang2018-example3")
+    assert "third/fourth-order test" not in out  # strict: the higher-order test was not used
+
+
+def test_certify_text_undecided(capsys):
+    from spurious.cli.certify import render
+
+    code, out, _ = run(capsys, "certify", "--example", "zhang2018-example3", "--no-decide", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["local_min"] is None and d["reason"]
+    text = render(d)
+    assert f"local minimum     undecided: {d['reason']}" in text and "null" not in text
+    d.pop("reason")  # an older result without the reason field still renders
+    assert "local minimum     undecided: skipped" in render(d)
+
+
+def test_rip_default_rank_is_2r_of_z(capsys, tmp_path):
+    code, out, _ = run(capsys, "rip", "--example", "zhang2018-example3", "--samples", "100", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["rank"] == 2 and d["rank_from"].startswith("default 2r, r = 1")
+    inst = get_example("bhojanapalli2016-example2").instance
+    path = save_instance(tmp_path / "ex2.npz", inst)
+    code, out, _ = run(capsys, "rip", "--instance", str(path), "--samples", "100", "--starts", "2", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["rank"] == 2 * inst.z.shape[1]
+    code, out, _ = run(capsys, "rip", "--example", "zhang2018-example3", "--rank", "1", "--samples", "100")
+    assert code == 0 and "(n = 2; --rank)" in out
+
+
+def test_rip_text_says_what_each_number_bounds(capsys):
+    code, out, _ = run(capsys, "rip", "--example", "zhang2018-example3", "--rank", "1", "--samples", "100")
+    assert code == 0
+    line = {ln.split("  ")[0]: ln for ln in out.splitlines()}
+    assert "bounds δ_K from above" in line["exact full rank"]
+    assert "bounds δ_K from below" in line["adversarial"]
+    assert "random rank-K matrices" in line["sampled (bi2021)"] and "lower bound" in line["sampled (bi2021)"]
+    code, out, _ = run(capsys, "rip", "--example", "zhang2018-example3", "--samples", "100")
+    assert code == 0 and "δ_K is exact" in out  # default K = 2 = n

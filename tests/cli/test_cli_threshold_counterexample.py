@@ -137,3 +137,15 @@ def test_negative_vector_after_option(capsys):
     assert code == 0
     code2, out2, _ = run(capsys, "threshold", "--x=-0.5,0.3", "--z", "1,0", "--json")
     assert code2 == 0 and out == out2 and json.loads(out)["delta_foc"] > 0
+
+
+def test_counterexample_text_says_degenerate_at_margin_0_and_suggests_margin(capsys):
+    code, out, _ = run(capsys, "counterexample", "--x", X3, "--z", Z3)
+    assert code == 0
+    kind = next(line for line in out.splitlines() if line.startswith("x is "))
+    assert "only a second-order point" in kind and "degenerate" in kind and "not necessarily a local minimum" in kind
+    assert "--margin" in kind
+    code, out, _ = run(capsys, "counterexample", "--x", X3, "--z", Z3, "--margin", "0.01")
+    assert code == 0 and "x is              a strict spurious local minimum" in out and "degenerate" not in out
+    code, out, _ = run(capsys, "counterexample", "--x", X3, "--z", Z3, "--order", "first")
+    assert code == 0 and "a spurious critical point only" in out and "--margin" in out

@@ -1,4 +1,9 @@
-"""``spurious certify``: certify a point of an instance (gradient, Hessian, second order, local minimum)."""
+"""``spurious certify``: certify a point of an instance (gradient, Hessian, second order, local minimum).
+
+The text output starts with the point certified (the instance's ``x``, or ``--x`` / ``--x-file``)
+and ends with one line for each word it uses (:data:`WORDS`): second-order, strict, spurious,
+rotation directions, and the third/fourth-order test when it decided.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ def run(args: argparse.Namespace) -> dict:
     if x is None and inst.x is None:
         source = args.example or args.instance
         raise InputError(f"{source}: the instance has no x; give --x or --x-file")
+    point = INSTANCE_X if x is None else _point_option(args)
     x = inst.x if x is None else x
     cert = certify(
         inst,
@@ -44,27 +50,84 @@ def run(args: argparse.Namespace) -> dict:
     )
     out = cert.to_dict()
     out["x"] = x.tolist()
+    out["point"] = point
+    out["source"] = args.example or args.instance
     return out
+
+
+#: what the output says when the instance's own x was certified
+INSTANCE_X = "the instance's x"
+
+
+def _point_option(args: argparse.Namespace) -> str:
+    return f"--x {args.x}" if getattr(args, "x", None) is not None else f"--x-file {args.x_file}"
+
+
+#: one line per word of the text output (what it means here)
+WORDS = {
+    "second-order": "∇f(x) = 0 and ∇²f(x) ⪰ 0 (within the tolerances): necessary for a local minimum, not enough",
+    "strict": "∇²f(x) ≻ 0 off the rotation directions: with a critical point proved nearby, a strict local minimum",
+    "spurious": "second-order but xxᵀ ≠ M*: a point that is not a global minimum",
+    "rotation directions": "f(xR) = f(x) for orthogonal R: the r(r−1)/2 directions xΩ (Ω skew) are flat, so left out",
+    "third/fourth-order test": "at a degenerate second-order point, f along a curve in the flat directions: "
+    "a 3rd/4th-order decrease disproves a local minimum",
+}
 
 
 def _fmt(v) -> str:
     return "null" if v is None else (f"{v:.10g}" if isinstance(v, float) else str(v))
 
 
+def _point_text(res: dict) -> str:
+    x = res.get("x")
+    if not x:
+        return "—"
+    rows = [", ".join(f"{v:.6g}" for v in row) for row in x[:6]]
+    shape = f"{len(x)}×{len(x[0])}"
+    if len(x[0]) == 1:
+        body = "(" + ", ".join(rows) + (", …" if len(x) > 6 else "") + ")"
+    else:
+        body = "[" + "; ".join(rows) + ("; …" if len(x) > 6 else "") + "]"
+    return f"{body}   ({shape})"
+
+
+def _local_min_text(res: dict) -> str:
+    local_min = res.get("local_min")
+    if local_min is None:
+        reason = res.get("reason") or res.get("method") or "no decision"
+        return f"undecided: {reason}"
+    method, reason = res.get("method", ""), res.get("reason") or ""
+    if local_min or not reason:
+        return f"{local_min}   ({method})"
+    return f"{local_min}   ({reason if reason.startswith(method) else f'{method}: {reason}'})"
+
+
 def render(res: dict) -> str:
     eigs = ", ".join(f"{e:.6g}" for e in res["hess_eigs"])
+    where = res.get("point", "x")
+    source = res.get("source")
+    if source:
+        where += (" of " if where == INSTANCE_X else " on ") + source
     lines = [
+        f"point             {where}",
+        f"x                 {_point_text(res)}",
         f"f                 {_fmt(res['f'])}",
         f"‖∇f‖              {_fmt(res['grad_norm'])}   (tolerance {res['grad_tol_abs']:.3g})",
         f"Hessian eigs      [{eigs}]   (off {res['symmetry_dim']} rotation directions; tolerance "
         f"{res['eig_tol_abs']:.3g})",
         f"second-order      {res['second_order']}",
+        f"strict            {res.get('strict')}",
         f"spurious          {res['spurious']}   (‖xxᵀ − M*‖_F = {res['distance']:.6g})",
-        f"local minimum     {_fmt(res['local_min'])}   ({res['method']})",
+        f"local minimum     {_local_min_text(res)}",
     ]
-    if res["witness"] is not None:
+    if res.get("witness") is not None:
         lines.append(
             f"witness           f = {res['witness_f']:.12g} < {res['f']:.12g} at distance "
             f"{res['witness_distance']:.3g}: {res['witness']}"
         )
+    words = ["second-order", "strict", "spurious", "rotation directions"]
+    if res.get("method") in ("third-order", "fourth-order") or res.get("null_dim"):
+        words.append("third/fourth-order test")
+    width = max(map(len, words))
+    lines += ["", "what the words mean:", *(f"  {w:<{width}}  {WORDS[w]}" for w in words)]
     return "\n".join(lines)

@@ -1,4 +1,10 @@
-"""``spurious counterexample``: an RIP instance in which x is a spurious point (LMI (10) of zhang2018)."""
+"""``spurious counterexample``: an RIP instance in which x is a spurious point (LMI (10) of zhang2018).
+
+The text output says what kind of point x is in the instance: with ``--order second`` and
+``--margin 0`` only a second-order point (∇²f(x) ⪰ 0 with zero curvature left: degenerate,
+which need not be a local minimum — zhang2018 Example 3's x is not one), and it suggests
+``--margin`` for a strict local minimum; with ``--order first`` only a critical point.
+"""
 
 from __future__ import annotations
 
@@ -68,6 +74,23 @@ def render(res: dict) -> str:
         f"  full-rank δ     {res['rip_full']:.10g}",
         f"certified         {res['certified']}   (solver status {res['status']})",
     ]
+    lines.append(f"x is              {_kind(res)}")
     if res["saved"]:
         lines.append(f"saved             {res['saved']}")
     return "\n".join(lines)
+
+
+def _kind(res: dict) -> str:
+    """What x is in the instance found, in words, with the option that asks for more."""
+    if res["order"] == "first":
+        return (
+            "a spurious critical point only (∇f(x) = 0, no curvature condition); "
+            "--order second --margin MU (e.g. 0.01) asks for a strict local minimum"
+        )
+    if res["margin"] == 0:
+        return (
+            f"only a second-order point: margin 0 allows λ_min = 0 (here {res['hess_min_eig']:.2g}), degenerate, "
+            "not necessarily a local minimum (`spurious certify --instance` decides); "
+            "--margin MU (e.g. 0.01) asks for a strict local minimum, at a larger δ"
+        )
+    return f"a strict spurious local minimum (∇²f(x) ⪰ 2μ = {2 * res['margin']:g} off the rotation directions)"
