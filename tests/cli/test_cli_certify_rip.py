@@ -199,3 +199,17 @@ def test_rip_text_says_what_each_number_bounds(capsys):
     assert "random rank-K matrices" in line["sampled (bi2021)"] and "lower bound" in line["sampled (bi2021)"]
     code, out, _ = run(capsys, "rip", "--example", "zhang2018-example3", "--samples", "100")
     assert code == 0 and "δ_K is exact" in out  # default K = 2 = n
+
+
+def test_certify_text_without_an_explicit_hessian_and_at_large_n(capsys):
+    from spurious.cli.certify import render
+
+    code, out, _ = run(capsys, "certify", "--example", "zhang2018-example3", "--json")
+    assert code == 0
+    d = json.loads(out)
+    d.update(hessian="lanczos", hess_residual=1e-9, hess_eigs=[d["hess_min_eig"]])
+    text = render(d)
+    assert "λ_min(∇²f)" in text and "Lanczos" in text and "Hessian eigs" not in text
+    d["x"] = d["witness"] = [[0.5, 0.25]] * 2000
+    text = render(d)
+    assert len(text) < 3000 and "(2000×2)" in text and "; …]" in text  # a large point is abbreviated

@@ -78,8 +78,8 @@ def _fmt(v) -> str:
     return "null" if v is None else (f"{v:.10g}" if isinstance(v, float) else str(v))
 
 
-def _point_text(res: dict) -> str:
-    x = res.get("x")
+def _point_text(res: dict, key: str = "x") -> str:
+    x = res.get(key)
     if not x:
         return "—"
     rows = [", ".join(f"{v:.6g}" for v in row) for row in x[:6]]
@@ -102,6 +102,16 @@ def _local_min_text(res: dict) -> str:
     return f"{local_min}   ({reason if reason.startswith(method) else f'{method}: {reason}'})"
 
 
+def _hessian_line(res: dict, eigs: str) -> str:
+    off = f"off {res['symmetry_dim']} rotation directions; tolerance {res['eig_tol_abs']:.3g}"
+    if res.get("hessian") == "lanczos":  # no explicit Hessian: its smallest eigenvalue only
+        return (
+            f"λ_min(∇²f)        {res['hess_min_eig']:.6g}   (Lanczos on Hessian-vector products, residual "
+            f"{res.get('hess_residual', float('nan')):.2g}; {off})"
+        )
+    return f"Hessian eigs      [{eigs}]   ({off})"
+
+
 def render(res: dict) -> str:
     eigs = ", ".join(f"{e:.6g}" for e in res["hess_eigs"])
     where = res.get("point", "x")
@@ -113,8 +123,7 @@ def render(res: dict) -> str:
         f"x                 {_point_text(res)}",
         f"f                 {_fmt(res['f'])}",
         f"‖∇f‖              {_fmt(res['grad_norm'])}   (tolerance {res['grad_tol_abs']:.3g})",
-        f"Hessian eigs      [{eigs}]   (off {res['symmetry_dim']} rotation directions; tolerance "
-        f"{res['eig_tol_abs']:.3g})",
+        _hessian_line(res, eigs),
         f"second-order      {res['second_order']}",
         f"strict            {res.get('strict')}",
         f"spurious          {res['spurious']}   (‖xxᵀ − M*‖_F = {res['distance']:.6g})",
@@ -123,7 +132,7 @@ def render(res: dict) -> str:
     if res.get("witness") is not None:
         lines.append(
             f"witness           f = {res['witness_f']:.12g} < {res['f']:.12g} at distance "
-            f"{res['witness_distance']:.3g}: {res['witness']}"
+            f"{res['witness_distance']:.3g}: {_point_text(res, 'witness')}"
         )
     words = ["second-order", "strict", "spurious", "rotation directions"]
     if res.get("method") in ("third-order", "fourth-order") or res.get("null_dim"):
