@@ -384,3 +384,22 @@ def test_old_dense_files_still_load(tmp_path):
     back = load_instance(path)
     np.testing.assert_allclose(back.operator.matrix, op.matrix, atol=1e-15)
     assert back.metadata == {"generator": "x"}
+
+
+@pytest.mark.slow
+def test_gd_at_issue_size_rank_one():
+    """Issue #12's size: n = 2,000, r = 3, m = 36,000 rank-one; dense would be 576 GB, here < 1 GB."""
+    n, r, m = 2000, 3, 36_000
+    tracemalloc.start()
+    try:
+        inst = make_instance("rank-one", n, r, m=m, seed=0)
+        prob = least_squares(inst.operator, inst.z, scaling="mean")
+        M = prob.m_star
+        L = 8.0 * (np.trace(M) + 2.0 * np.linalg.eigvalsh(M)[-1])
+        x0 = inst.z + 0.1 * np.random.default_rng(1).standard_normal((2, n, r))
+        res = sp.gd(prob, x0=x0, steps=3, lr=0.5 / L)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1e9 < 8.0 * m * n * (n + 1) / 2 / 500
+    assert np.all(res.fun < prob.value(x0)) and np.all(res.distance < prob.distance(x0))
