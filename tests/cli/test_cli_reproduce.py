@@ -95,3 +95,22 @@ def test_set_and_params(toy, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "known: block, dim, trials" in err[0]
     assert main(["reproduce", "all", "--set", "trials=3"]) == 2
+
+
+def test_example3_quick_with_500_trials_says_so(tmp_path, capsys):
+    """`spurious reproduce zhang2018-example3 --quick --set trials=500 --out D`: 500 trials, stated everywhere."""
+    import pandas as pd
+
+    out = tmp_path / "D"
+    argv = ["reproduce", "zhang2018-example3", "--quick", "--set", "trials=500", "--out", str(out), "--workers", "1"]
+    res = _json(capsys, [*argv, "--json"])
+    assert res["out"] == str(out)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["overrides"] == {"trials": 500} and m["parameters"]["trials"] == 500 and m["status"] == "complete"
+    df = pd.read_parquet(out / "results.parquet")
+    final = df[df.kind == "final"]
+    assert len(final) == 500 and sorted(final.trial) == list(range(500))
+    summary = (out / "summary.md").read_text()
+    head = summary.split("| quantity |")[0]
+    assert "**Parameters overridden** (`--set`): `trials=500`" in head
+    assert "failures of 500" in summary and "sample of 500 trials" in summary
