@@ -190,9 +190,12 @@ def _spectral_matrix_free(op, b: np.ndarray, r: int) -> np.ndarray:
     else:
         from scipy.sparse.linalg import LinearOperator, eigsh
 
+        # Gaussian blocks regenerate every row at each product: form A*(b) once (one pass, n × n)
+        Ab = op.adjoint(b) if op.kind in ("gaussian", "symmetric-gaussian") else None
+
         def matmat(V: np.ndarray) -> np.ndarray:
             V = np.asarray(V, dtype=np.float64).reshape(n, -1)
-            return op.adjoint_apply(b, V) / c
+            return (Ab @ V if Ab is not None else op.adjoint_apply(b, V)) / c
 
         lin = LinearOperator((n, n), matvec=matmat, matmat=matmat, dtype=np.float64)
         v0 = np.random.default_rng(0).standard_normal(n)  # fixed start: the result is deterministic
