@@ -75,6 +75,19 @@ def test_fraction_rate_and_eta_from_measured_work():
     assert line.startswith("x  92% |") and "1/2 chunks" in line and "ETA" in line and len(line) < 100
 
 
+def test_the_bar_never_moves_back():
+    clock = FakeClock()
+    bar = _progress.Progress("x", [1.0, 1.0], clock=clock)
+    bar.receive(("work", 0, 10.0, 10.0))  # a first call done ...
+    first = bar.state()["fraction"]
+    bar.receive(("work", 0, 12.0, 110.0))  # ... and a second, longer one announced
+    assert bar.state()["fraction"] == first
+    bar.receive(("work", 0, 109.0, 110.0))
+    assert bar.state()["fraction"] == first
+    bar.chunk_done(0)
+    assert bar.state()["fraction"] == 0.5
+
+
 def test_unknown_progress_says_so():
     bar = _progress.Progress("x", [1.0], clock=FakeClock())
     assert "ETA ?" in bar.render(80) and "0/1 chunks" in bar.render(80)

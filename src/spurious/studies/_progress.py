@@ -230,7 +230,7 @@ class Progress:
         self.clock = clock
         self.rows = 0
         self.notes: list[str] = []
-        self._running: dict[int, list] = {}  # index -> [started (clock) or None, done, known total]
+        self._running: dict[int, list] = {}  # index -> [started (clock) or None, done, known total, shown]
         self._busy = 0.0  # seconds of finished chunks
         self._busy_work = 0.0  # their weight
         self._lock = threading.RLock()
@@ -251,7 +251,7 @@ class Progress:
         """Chunk ``index`` started now (in this process, or a worker said so)."""
         with self._lock:
             if index not in self.finished:
-                entry = self._running.setdefault(index, [None, 0.0, 0.0])
+                entry = self._running.setdefault(index, [None, 0.0, 0.0, 0.0])
                 entry[0] = self.clock()
 
     def receive(self, message: tuple) -> None:
@@ -267,7 +267,7 @@ class Progress:
             if kind == "start":
                 self.chunk_started(index)
             elif kind == "work":
-                entry = self._running.setdefault(index, [self.clock(), 0.0, 0.0])
+                entry = self._running.setdefault(index, [self.clock(), 0.0, 0.0, 0.0])
                 entry[1], entry[2] = float(message[2]), float(message[3])
 
     def chunk_done(self, index: int, seconds: float | None = None, rows: int = 0) -> None:
@@ -286,15 +286,22 @@ class Progress:
     # -- estimates ----------------------------------------------------------------------------
 
     def _partial(self, index: int, entry: list, now: float) -> float:
-        """Work done so far in running chunk ``index``: as reported, or estimated from rates."""
+        """Work done so far in running chunk ``index``: as reported, or estimated from rates.
+
+        Never less than what was shown before: a chunk whose next call announces more work does
+        not move the bar back (it waits until the reports pass the old mark).
+        """
         weight = self.weights[index]
-        started, done, known = entry
+        started, done, known, shown = entry
         if known > 0:  # reports in the compute code's units: the fraction of what it announced
-            return weight * min(done / max(known, 1e-300), 1.0) * 0.999
-        if started is None or self._busy <= 0:
-            return 0.0
-        per_second = self._busy_work / self._busy  # one worker's measured rate
-        return min(ESTIMATE_CAP * weight, (now - started) * per_second)
+            part = weight * min(done / max(known, 1e-300), 1.0) * 0.999
+        elif started is None or self._busy <= 0:
+            part = 0.0
+        else:
+            per_second = self._busy_work / self._busy  # one worker's measured rate
+            part = min(ESTIMATE_CAP * weight, (now - started) * per_second)
+        entry[3] = max(shown, part)
+        return entry[3]
 
     def state(self) -> dict:
         """``fraction`` (of the work), ``done`` (work), ``chunks`` done, ``elapsed``, ``rate`` (work/s), ``eta`` (s)."""
