@@ -16,8 +16,9 @@ or given starts and sorts every endpoint into a *basin*:
    degenerate saddle, whose gradient vanishes like ``a³``, ends ``a`` away from it. The
    refined point replaces the leader when its gradient is smaller and it moved at most
    :data:`REFINE_RADIUS` ``· ‖M*‖_F``; groups whose points then coincide (same ``tol``) merge.
-4. **Certificates.** Each distinct point is certified once (:func:`spurious.certify`) and
-   gets one of the :data:`KINDS`:
+4. **Certificates.** Each distinct point is certified once (:func:`spurious.certify`; at a
+   global minimum without the higher-order test, which a degenerate global minimum — search
+   rank above the rank of ``M*`` — would spend its time on) and gets one of the :data:`KINDS`:
 
    * ``global``: ``‖x xᵀ − M*‖_F ≤ tol · ‖M*‖_F``;
    * ``spurious-local-min``: ``certify`` proves a local minimum (``local_min`` True: a strict
@@ -736,7 +737,16 @@ def survey(
     from spurious.core._rng import trial_stream
     from spurious.landscape._certify import certify
 
-    certs = [certify(problem, x, rng=trial_stream(seed, gi, CERTIFY_CELL)) for gi, (x, _, _) in enumerate(basins_raw)]
+    # a point with x xᵀ = M* (to tol) is a global minimum whatever its Hessian: no higher-order test there
+    certs = [
+        certify(
+            problem,
+            x,
+            decide=float(problem.distance(x[None])[0]) > radius,
+            rng=trial_stream(seed, gi, CERTIFY_CELL),
+        )
+        for gi, (x, _, _) in enumerate(basins_raw)
+    ]
     kinds = [_kind(c, radius) for c in certs]
     # unconverged endpoints hovering within REFINE_RADIUS of a certified critical point join its basin
     lost = np.flatnonzero(~conv)
