@@ -124,7 +124,11 @@ def sensing_data(problem: SymmetricProblem) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(problem, SymmetricProblem) or not isinstance(loss, QuadraticLoss):
         raise InputError("problem: SGD needs a SymmetricProblem with a QuadraticLoss (least squares)")
     if not isinstance(loss.operator, SensingOperator):
-        raise InputError("problem: SGD needs a symmetric SensingOperator")
+        kind = getattr(loss.operator, "kind", type(loss.operator).__name__)
+        raise InputError(
+            f"problem: SGD with batch size one samples dense A_i; a {kind} operator has none "
+            "(use sp.gd, sp.perturbed_gd or sp.projected_sgd, which run matrix-free)"
+        )
     A = np.ascontiguousarray(loss.operator.matrices(), dtype=np.float64)
     return A, np.ascontiguousarray(loss.b, dtype=np.float64)
 
