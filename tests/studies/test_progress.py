@@ -44,7 +44,7 @@ def plugins(monkeypatch):
 def test_weights_follow_the_work(plugins):
     toy = registry.get_experiment("toy")
     p = plugins.params(True)
-    assert _progress.chunk_weights(plugins, p, plugins.chunks(p)) == ([1.0, 2.0, 3.0, 4.0], "work")
+    assert _progress.chunk_weights(plugins, p, plugins.chunks(p)) == ([1.0, 2.0, 3.0, 4.0], "chunk_work")
     tp = toy.params(True)
     assert _progress.chunk_weights(toy, tp, toy.chunks(tp)) == ([1.0] * 12, "chunks")  # no work function
     sgd = registry.get_experiment("zhang2018-sgd-good")
@@ -86,6 +86,22 @@ def test_the_bar_never_moves_back():
     assert bar.state()["fraction"] == first
     bar.chunk_done(0)
     assert bar.state()["fraction"] == 0.5
+
+
+def test_measured_weights_keep_the_total_and_the_eta_right():
+    """Equal shares of work(params) = 3,300 units over 3 chunks of 100, 200 and 3,000 units."""
+    clock = FakeClock()
+    bar = _progress.Progress("x", [1100.0] * 3, measured=True, clock=clock)
+    bar._t0 = 0.0
+    bar.receive(("work", 0, 100.0, 100.0))
+    clock.t = 1.0
+    bar.chunk_done(0, seconds=1.0)
+    bar.receive(("work", 1, 100.0, 200.0))
+    clock.t = 2.0
+    s = bar.state()
+    assert s["total"] == pytest.approx(3300.0)  # the unreported chunk weighs the rest: 3,000
+    assert s["fraction"] == pytest.approx(200 / 3300, rel=1e-2)  # not 1/3 + 1/6 as equal shares would say
+    assert s["eta"] == pytest.approx(3100 / 100, rel=0.05)  # 100 units/s measured, 3,100 left
 
 
 def test_unknown_progress_says_so():

@@ -145,14 +145,16 @@ def chunk_weights(experiment: Any, params: dict, chunks: Sequence) -> tuple[list
     Returns
     -------
     (list of float, str)
-        Positive weights, one per chunk, and ``"work"`` or ``"chunks"``.
+        Positive weights, one per chunk, and where they come from: ``"chunk_work"``,
+        ``"work"`` (equal shares of ``work(params)``: :class:`Progress` then measures the chunks
+        as they report, ``measured=True``) or ``"chunks"``.
     """
     n = len(chunks)
     per_chunk = getattr(experiment, "chunk_work", None)
     if callable(per_chunk):
         weights = [float(per_chunk(params, c)) for c in chunks]
         if all(w >= 0 for w in weights) and sum(weights) > 0:
-            return [max(w, 1e-12 * sum(weights)) for w in weights], "work"
+            return [max(w, 1e-12 * sum(weights)) for w in weights], "chunk_work"
     work = getattr(experiment, "work", None)
     if callable(work):
         units = float(work(params)[0])
@@ -194,6 +196,11 @@ class Progress:
         The experiment, at the start of the line.
     weights : sequence of float
         Each chunk's share of the work (:func:`chunk_weights`).
+    measured : bool
+        The weights are equal shares of a total in the units the chunks report (``work(params)``
+        in SGD trial-steps): a chunk that reports weighs what it reported, and the chunks that
+        have not reported share the rest of the total. The total, and so the ETA, stays right
+        when the chunks differ in size (10³ against 10⁶ steps) even before they start.
     done : iterable of int
         Chunks already finished (found on disk).
     stream : file, optional
@@ -216,6 +223,7 @@ class Progress:
         weights: Sequence[float],
         done: Iterable[int] = (),
         *,
+        measured: bool = False,
         stream: Any = None,
         interval: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
@@ -225,6 +233,8 @@ class Progress:
         self.total = sum(self.weights) or 1.0
         self.finished: set[int] = set(done)
         self.initial = sum(self.weights[i] for i in self.finished)
+        self.measured = bool(measured)
+        self._known: dict[int, float] = {}  # finished chunks' reported totals (measured mode)
         self.stream = stream
         self.interval = float(interval)
         self.clock = clock
@@ -275,25 +285,43 @@ class Progress:
         with self._lock:
             if index in self.finished:
                 return
+            entry = self._running.pop(index, None)
+            if self.measured and entry is not None and entry[2] > 0:
+                self._known[index] = entry[2]
+            weight = self._known.get(index, self.weights[index])
             self.finished.add(index)
-            self._running.pop(index, None)
             self.rows += int(rows)
             if seconds is not None and seconds > 0:
                 self._busy += float(seconds)
-                self._busy_work += self.weights[index]
+                self._busy_work += weight
         self.draw()
 
     # -- estimates ----------------------------------------------------------------------------
 
-    def _partial(self, index: int, entry: list, now: float) -> float:
+    def _effective(self) -> tuple[list[float], float]:
+        """The weights and their total as measured so far (``measured``), else the given ones."""
+        if not self.measured:
+            return self.weights, self.total
+        known = dict(self._known)
+        known.update({i: e[2] for i, e in self._running.items() if e[2] > 0})
+        reported = sum(known.values())
+        rest = [i for i in range(len(self.weights)) if i not in known]
+        prior_rest = sum(self.weights[i] for i in rest)
+        left = self.total - reported
+        scale = left / prior_rest if rest and left > 0 and prior_rest > 0 else 1.0
+        weights = [known[i] if i in known else self.weights[i] * scale for i in range(len(self.weights))]
+        return weights, sum(weights) or 1.0
+
+    def _partial(self, index: int, entry: list, now: float, weight: float) -> float:
         """Work done so far in running chunk ``index``: as reported, or estimated from rates.
 
         Never less than what was shown before: a chunk whose next call announces more work does
         not move the bar back (it waits until the reports pass the old mark).
         """
-        weight = self.weights[index]
         started, done, known, shown = entry
-        if known > 0:  # reports in the compute code's units: the fraction of what it announced
+        if known > 0 and self.measured:  # reports in the weights' units: the work itself
+            part = min(done, known) * 0.999
+        elif known > 0:  # reports in the compute code's units: the fraction of what it announced
             part = weight * min(done / max(known, 1e-300), 1.0) * 0.999
         elif started is None or self._busy <= 0:
             part = 0.0
@@ -307,9 +335,10 @@ class Progress:
         """``fraction`` (of the work), ``done`` (work), ``chunks`` done, ``elapsed``, ``rate`` (work/s), ``eta`` (s)."""
         with self._lock:
             now = self.clock()
-            done = sum(self.weights[i] for i in self.finished)
-            done += sum(self._partial(i, e, now) for i, e in self._running.items())
-            done = min(done, self.total)
+            weights, total = self._effective()
+            done = sum(weights[i] for i in self.finished)
+            done += sum(self._partial(i, e, now, weights[i]) for i, e in self._running.items())
+            done = min(done, total)
             self._samples.append((now, done))
             while len(self._samples) > 2 and now - self._samples[1][0] >= RATE_WINDOW:
                 self._samples.popleft()
@@ -317,10 +346,11 @@ class Progress:
             rate = (done - d_old) / (now - t_old) if now - t_old > 1e-9 else 0.0
             if rate <= 0 and now - self._t0 > 1e-9:
                 rate = (done - self.initial) / (now - self._t0)
-            left = self.total - done
+            left = total - done
             eta = 0.0 if left <= 0 else (left / rate if rate > 0 else None)
             return {
-                "fraction": done / self.total,
+                "fraction": done / total,
+                "total": total,
                 "done": done,
                 "chunks": len(self.finished),
                 "elapsed": now - self._t0,

@@ -563,8 +563,8 @@ def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, re
 
     bar = None
     if progress and pending:
-        weights, _unit = _progress.chunk_weights(exp, params, chunks)
-        bar = _progress.Progress(exp.name, weights, done)
+        weights, source = _progress.chunk_weights(exp, params, chunks)
+        bar = _progress.Progress(exp.name, weights, done, measured=source == "work")
     t_start = time.perf_counter()
 
     def on_done(res: ChunkOutcome) -> None:
