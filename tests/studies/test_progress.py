@@ -216,3 +216,26 @@ def test_interrupt_message_on_its_own_line(plugins, tmp_path, capsys, monkeypatc
     said = [line for line in shown if "rerun with --resume" in line or "interrupted" in line]
     assert len(said) == 2 and all(line.startswith("spurious reproduce: ") for line in said)
     assert not any("chunks ·" in line for line in shown)  # the bar was erased, not left behind
+
+
+def test_reports_reach_the_runner_from_dask_workers(plugins):
+    distributed = pytest.importorskip("distributed")
+    p = plugins.params(True)
+    tasks = list(enumerate(plugins.chunks(p)))
+    messages, frames = [], {}
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        execute(
+            tasks,
+            run_chunk=plugins.run_chunk,
+            params=p,
+            seed=1,
+            on_done=lambda o: frames.__setitem__(o.index, o.frame),
+            scheduler=cluster.scheduler_address,
+            on_message=messages.append,
+        )
+    ends = {(m[1], m[2]) for m in messages if m[0] == "work" and m[2] == m[3]}
+    assert {m[1] for m in messages if m[0] == "start"} <= {0, 1, 2, 3} and ends <= {(k, k + 1.0) for k in range(4)}
+    assert ends  # events are asynchronous: the last ones may arrive after the run, but some came during it
+    assert sorted(frames) == [0, 1, 2, 3] and not _progress.active()

@@ -18,8 +18,8 @@ chunk keys are fixed by the parameters and every trial draws from its own stream
 Progress (``on_message``, see :mod:`spurious.studies._progress`): every chunk runs between
 ``begin_chunk`` and ``end_chunk``, and what its compute code reports reaches ``on_message`` —
 directly in-process, through a :mod:`multiprocessing` queue drained by a thread of the calling
-process from local workers. Dask workers report nothing on the way (the bar advances as their
-chunks finish, and its ETA comes from their measured rates). Progress never changes a result.
+process from local workers, and as Dask events (``Worker.log_event`` on a topic of this run,
+``Client.subscribe_topic``) from Dask workers. Progress never changes a result.
 """
 
 from __future__ import annotations
@@ -61,22 +61,57 @@ class ChunkOutcome:
     seconds: float
 
 
-def run_chunk_task(run_chunk: Callable, params: dict, chunk: Any, seed: int, index: int) -> ChunkOutcome:
-    """Run one chunk (on whichever process or worker holds it) and time it."""
+def run_chunk_task(
+    run_chunk: Callable, params: dict, chunk: Any, seed: int, index: int, topic: str | None = None
+) -> ChunkOutcome:
+    """Run one chunk (on whichever process or worker holds it) and time it.
+
+    Parameters
+    ----------
+    run_chunk : callable
+        The experiment's ``run_chunk(params, chunk, seed)``.
+    params : dict
+    chunk : JSON-able
+        The chunk key.
+    seed : int
+    index : int
+        The chunk's index in the experiment's chunk list.
+    topic : str, optional
+        On a Dask worker: the event topic the chunk's progress messages go to.
+
+    Returns
+    -------
+    ChunkOutcome
+    """
     import pandas as pd
 
     started = time.time()
     t0 = time.perf_counter()
+    sink = _dask_sink(topic) if topic is not None else None
+    old = _progress.install(sink) if sink is not None else None
     _progress.begin_chunk(index)
     try:
         frame = run_chunk(params, chunk, seed)
     finally:
         _progress.end_chunk()
+        if sink is not None:
+            _progress.install(old)
     if not isinstance(frame, pd.DataFrame):
         raise SolverError(f"chunk {chunk!r}: run_chunk returned {type(frame).__name__}, expected a pandas DataFrame")
     return ChunkOutcome(
         index, frame.reset_index(drop=True), socket.gethostname(), os.getpid(), started, time.perf_counter() - t0
     )
+
+
+def _dask_sink(topic: str) -> Callable[[tuple], None] | None:
+    """``Worker.log_event(topic, message)`` of the Dask worker running this task (None elsewhere)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return None
+    return lambda message: worker.log_event(topic, list(message))
 
 
 def _worker_init(queue: Any = None) -> None:
@@ -143,7 +178,7 @@ def execute(
     propagates; the chunks already handed to ``on_done`` stay done.
     """
     if scheduler is not None:
-        return _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler)
+        return _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler, on_message)
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise InputError(f"workers = {workers}: expected at least 1")
@@ -246,7 +281,7 @@ def _no_worker_timeout() -> float:
     return value
 
 
-def _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler) -> None:
+def _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler, on_message=None) -> None:
     try:
         from dask.distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -270,6 +305,17 @@ def _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler) -> None:
     finally:
         quiet.setLevel(level)
     futures = []
+    topic = None
+    if on_message is not None:
+        topic = f"spurious-progress-{os.getpid()}-{time.time_ns()}"
+
+        def handler(event) -> None:  # (timestamp, message), on the client's event loop
+            try:
+                on_message(tuple(event[1]))
+            except Exception:  # a display problem never stops a run
+                log.debug("progress event %r not shown", event, exc_info=True)
+
+        client.subscribe_topic(topic, handler)
     try:
         with client.as_current():
             futures = [
@@ -280,6 +326,7 @@ def _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler) -> None:
                     chunk,
                     seed,
                     index,
+                    topic,
                     pure=False,
                     key=f"spurious-chunk-{index}-{time.time_ns()}",
                 )
@@ -308,4 +355,9 @@ def _execute_dask(tasks, run_chunk, params, seed, on_done, scheduler) -> None:
         for fut in futures:
             if not fut.done():
                 fut.cancel()
+        if topic is not None:
+            try:
+                client.unsubscribe_topic(topic)
+            except Exception:  # the client may already be closing
+                pass
         client.close()

@@ -5,9 +5,10 @@ Two halves, both light to import (no numpy, no pandas):
 * **Reporting** (any process that runs chunks). :func:`begin_chunk` / :func:`end_chunk` bracket a
   chunk; compute code inside it calls :func:`report` (``done`` of ``total`` units of its current
   call: the SGD kernels report trial-steps) and :func:`note` (a line for the user, e.g.
-  "compiling kernels (once per install)…"). Messages go to the sink set by :func:`install`: a
-  callable in the runner's own process, the ``put_nowait`` of a :mod:`multiprocessing` queue in a
-  pool worker; without a sink :func:`report` does nothing and :func:`note` prints on stderr.
+  "compiling kernels (once per install)…"). Messages go to the sink set by :func:`install` (per
+  thread): a callable in the runner's own process, the ``put_nowait`` of a :mod:`multiprocessing`
+  queue in a pool worker, ``Worker.log_event`` in a Dask task; without a sink :func:`report` does
+  nothing and :func:`note` prints on stderr.
   Reporting never changes what a chunk computes.
 * **Display** (the runner's process). :class:`Progress` holds each chunk's weight (its share of
   the work), what finished, what runs and how far the workers said it got; a daemon thread
@@ -44,14 +45,22 @@ REPORT_EVERY = 0.2
 
 # ----------------------------------------------------------------------------- reporting side
 
-_sink: Callable[[tuple], Any] | None = None
-_chunk: int | None = None
-_base = 0.0  # units of the current chunk's finished calls
-_last_sent = 0.0
+
+class _State(threading.local):
+    """The reporting state of one thread: chunks run in the thread that installed the sink
+    (the runner's, a pool worker's main thread, a Dask task's thread)."""
+
+    sink: Callable[[tuple], Any] | None = None
+    chunk: int | None = None
+    base = 0.0  # units of the current chunk's finished calls
+    last_sent = 0.0
+
+
+_state = _State()
 
 
 def install(sink: Callable[[tuple], Any] | None) -> Callable[[tuple], Any] | None:
-    """Send this process's progress messages to ``sink`` (None: stop); returns the previous sink.
+    """Send this thread's progress messages to ``sink`` (None: stop); returns the previous sink.
 
     Parameters
     ----------
@@ -64,36 +73,34 @@ def install(sink: Callable[[tuple], Any] | None) -> Callable[[tuple], Any] | Non
     callable or None
         The sink installed before.
     """
-    global _sink
-    old, _sink = _sink, sink
+    old, _state.sink = _state.sink, sink
     return old
 
 
 def active() -> bool:
-    """Whether progress is being collected in this process (a sink is installed and a chunk runs)."""
-    return _sink is not None and _chunk is not None
+    """Whether progress is being collected in this thread (a sink is installed and a chunk runs)."""
+    return _state.sink is not None and _state.chunk is not None
 
 
 def _send(message: tuple) -> None:
-    if _sink is None:
+    sink = _state.sink
+    if sink is None:
         return
     try:
-        _sink(message)
+        sink(message)
     except Exception:  # a full or closed queue loses a progress message, never a result
         pass
 
 
 def begin_chunk(index: int) -> None:
-    """Mark the start of chunk ``index`` in this process (the runner's task calls it)."""
-    global _chunk, _base, _last_sent
-    _chunk, _base, _last_sent = int(index), 0.0, 0.0
+    """Mark the start of chunk ``index`` in this thread (the runner's task calls it)."""
+    _state.chunk, _state.base, _state.last_sent = int(index), 0.0, 0.0
     _send(("start", int(index), os.getpid()))
 
 
 def end_chunk() -> None:
     """Mark the end of the current chunk: later :func:`report` calls are ignored."""
-    global _chunk
-    _chunk = None
+    _state.chunk = None
 
 
 def report(done: float, total: float) -> None:
@@ -106,21 +113,21 @@ def report(done: float, total: float) -> None:
         call of the same chunk counts from there. Sent at most every :data:`REPORT_EVERY`
         seconds (always at the end of a call); a no-op outside a chunk or without a sink.
     """
-    global _base, _last_sent
-    if _sink is None or _chunk is None:
+    st = _state
+    if st.sink is None or st.chunk is None:
         return
     now = time.monotonic()
     finished = done >= total
-    if finished or now - _last_sent >= REPORT_EVERY:
-        _last_sent = now
-        _send(("work", _chunk, _base + float(done), _base + float(total)))
+    if finished or now - st.last_sent >= REPORT_EVERY:
+        st.last_sent = now
+        _send(("work", st.chunk, st.base + float(done), st.base + float(total)))
     if finished:
-        _base += float(total)
+        st.base += float(total)
 
 
 def note(text: str) -> None:
     """Show ``text`` to the user: above the bar when a run collects progress, else on stderr."""
-    if _sink is not None:
+    if _state.sink is not None:
         _send(("note", str(text)))
     else:
         print(text, file=sys.stderr, flush=True)
