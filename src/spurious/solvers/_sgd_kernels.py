@@ -31,9 +31,9 @@ do the same arithmetic per trial (tested bit for bit). Compiled code is cached o
 that survives reinstalls of the checkout (``~/.cache/spurious/numba`` on Linux), set in
 ``os.environ`` before numba is imported, here and nowhere else. A compile that actually happens
 (not a load from the cache) says "compiling kernels (once per install)…" on stderr, above the
-progress bar of a run (:func:`spurious.studies._progress.note`).
+progress bar of a run (:func:`spurious.core._reporting.note`).
 
-While a run collects progress (:func:`spurious.studies._progress.active`), a call is split into
+While a run collects progress (:func:`spurious.core._reporting.active`), a call is split into
 slices of steps of about :data:`SLICE_SECONDS` each, and every slice reports its trial-steps;
 slicing changes no bit (the state of every trial is carried exactly from one slice to the next).
 """
@@ -94,8 +94,8 @@ import numpy as np  # noqa: E402
 from numba import get_num_threads, njit, prange  # noqa: E402
 from numba.core import event  # noqa: E402
 
+from spurious.core import _reporting as _progress  # noqa: E402
 from spurious.solvers import _prng  # noqa: E402
-from spurious.studies import _progress  # noqa: E402
 
 #: Trials per block (measured: 16 beats 8 and 32 on this machine, benchmarks/sgd.py).
 LANES = 16

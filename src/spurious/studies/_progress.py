@@ -2,7 +2,8 @@
 
 Two halves, both light to import (no numpy, no pandas):
 
-* **Reporting** (any process that runs chunks). :func:`begin_chunk` / :func:`end_chunk` bracket a
+* **Reporting** (any process that runs chunks; :mod:`spurious.core._reporting`, re-exported
+  here). :func:`begin_chunk` / :func:`end_chunk` bracket a
   chunk; compute code inside it calls :func:`report` (``done`` of ``total`` units of its current
   call: the SGD kernels report trial-steps) and :func:`note` (a line for the user, e.g.
   "compiling kernels (once per install)…"). Messages go to the sink set by :func:`install` (per
@@ -24,7 +25,6 @@ experiment has one; else equal shares of ``Experiment.work(params)``; else one u
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sys
 import threading
@@ -40,97 +40,27 @@ RATE_WINDOW = 30.0
 #: a running chunk without worker reports is estimated at most this far along (from measured rates)
 ESTIMATE_CAP = 0.9
 
-#: worker reports are sent at most this often (seconds), plus one at the end of each call
-REPORT_EVERY = 0.2
+from spurious.core._reporting import (  # noqa: E402  (the reporting half, shared with the compute layers)
+    REPORT_EVERY,
+    active,
+    begin_chunk,
+    end_chunk,
+    install,
+    note,
+    report,
+)
 
-# ----------------------------------------------------------------------------- reporting side
-
-
-class _State(threading.local):
-    """The reporting state of one thread: chunks run in the thread that installed the sink
-    (the runner's, a pool worker's main thread, a Dask task's thread)."""
-
-    sink: Callable[[tuple], Any] | None = None
-    chunk: int | None = None
-    base = 0.0  # units of the current chunk's finished calls
-    last_sent = 0.0
-
-
-_state = _State()
-
-
-def install(sink: Callable[[tuple], Any] | None) -> Callable[[tuple], Any] | None:
-    """Send this thread's progress messages to ``sink`` (None: stop); returns the previous sink.
-
-    Parameters
-    ----------
-    sink : callable or None
-        Called with one tuple per message: ``("start", index, pid)``, ``("work", index, done,
-        total)`` or ``("note", text)``. It must not block (a queue's ``put_nowait``).
-
-    Returns
-    -------
-    callable or None
-        The sink installed before.
-    """
-    old, _state.sink = _state.sink, sink
-    return old
-
-
-def active() -> bool:
-    """Whether progress is being collected in this thread (a sink is installed and a chunk runs)."""
-    return _state.sink is not None and _state.chunk is not None
-
-
-def _send(message: tuple) -> None:
-    sink = _state.sink
-    if sink is None:
-        return
-    try:
-        sink(message)
-    except Exception:  # a full or closed queue loses a progress message, never a result
-        pass
-
-
-def begin_chunk(index: int) -> None:
-    """Mark the start of chunk ``index`` in this thread (the runner's task calls it)."""
-    _state.chunk, _state.base, _state.last_sent = int(index), 0.0, 0.0
-    _send(("start", int(index), os.getpid()))
-
-
-def end_chunk() -> None:
-    """Mark the end of the current chunk: later :func:`report` calls are ignored."""
-    _state.chunk = None
-
-
-def report(done: float, total: float) -> None:
-    """Say that the current call of compute code has done ``done`` of its ``total`` units.
-
-    Parameters
-    ----------
-    done, total : float
-        Units (SGD trial-steps) of one call; a call ends with ``done == total``, and the next
-        call of the same chunk counts from there. Sent at most every :data:`REPORT_EVERY`
-        seconds (always at the end of a call); a no-op outside a chunk or without a sink.
-    """
-    st = _state
-    if st.sink is None or st.chunk is None:
-        return
-    now = time.monotonic()
-    finished = done >= total
-    if finished or now - st.last_sent >= REPORT_EVERY:
-        st.last_sent = now
-        _send(("work", st.chunk, st.base + float(done), st.base + float(total)))
-    if finished:
-        st.base += float(total)
-
-
-def note(text: str) -> None:
-    """Show ``text`` to the user: above the bar when a run collects progress, else on stderr."""
-    if _state.sink is not None:
-        _send(("note", str(text)))
-    else:
-        print(text, file=sys.stderr, flush=True)
+__all__ = [
+    "REPORT_EVERY",
+    "Progress",
+    "active",
+    "begin_chunk",
+    "chunk_weights",
+    "end_chunk",
+    "install",
+    "note",
+    "report",
+]
 
 
 # ----------------------------------------------------------------------------- weights
