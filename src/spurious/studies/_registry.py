@@ -111,6 +111,9 @@ class Experiment:
         Compares the concatenated results with the paper and writes ``figures_dir/*.png``.
     manifest : callable ``(params) -> dict``, optional
         Extra JSON-able manifest fields (gradient convention, factorization of H, kernel...).
+    chunk_work : callable ``(params, chunk) -> float``, optional
+        One chunk's share of the work (same units), for a progress bar weighted by work when the
+        chunks differ in size (:func:`spurious.studies._progress.chunk_weights`).
     work : callable ``(params) -> (float, str)``, optional
         The run's work in units of :mod:`spurious.core._budget` (SGD trial-steps; a convex
         program counts :data:`~spurious.core._budget.CONVEX_PROGRAM_UNITS`) and a text naming the
@@ -127,6 +130,7 @@ class Experiment:
     summarize: Callable[[dict, pd.DataFrame, Path], list[Verdict]]
     manifest: Callable[[dict], dict] | None = None
     work: Callable[[dict], tuple[float, str]] | None = None
+    chunk_work: Callable[[dict, Any], float] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):

@@ -132,6 +132,14 @@ def escape_work(params: dict) -> tuple[float, str]:
     return float(t) * sum(s) + float(params["check_trials"]) * max(s), f"trials = {t} × steps = {s}"
 
 
+def escape_chunk_work(params: dict, chunk) -> float:
+    """SGD trial-steps of one chunk: a block of trials at one step count, or the check trials."""
+    if chunk == "check":
+        return float(params["check_trials"]) * max(params["steps"])
+    steps, block = chunk
+    return float(min(params["block"], params["trials"] - block * params["block"])) * steps
+
+
 def example3_chunks(params: dict) -> list:
     return ["paths", *range(-(-params["trials"] // params["block"]))]  # the last block may be shorter
 
@@ -488,5 +496,6 @@ EXPERIMENTS = (
         escape_summary,
         _manifest,
         escape_work,
+        escape_chunk_work,
     ),
 )
