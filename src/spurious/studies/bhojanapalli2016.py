@@ -680,15 +680,14 @@ def _noise_figure(params: dict, gd: pd.DataFrame, figures_dir: Path) -> None:
                 .groupby("m")
                 .agg(med=("error", "median"), lo=("error", "min"), hi=("error", "max"), bound=("bound", "first"))
             )
-            ax.errorbar(
-                agg.index, agg.med, yerr=[agg.med - agg.lo, agg.hi - agg.med], fmt="o-", color=c, label=f"σ_w = {s:g}"
-            )
+            err = [agg.med - agg.lo, agg.hi - agg.med]
+            ax.errorbar(agg.index, agg.med, yerr=err, fmt="o-", color=c, label=rf"$\sigma_w = {s:g}$")
             ax.plot(agg.index, agg.bound, "--", color=c)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("m")
-        ax.set_ylabel("‖UUᵀ − X*‖_F")
-        ax.set_title(f"n = {params['n']}, r = {r}  (dashed: 20√(log n/m)σ_w)")
+        ax.set_ylabel(r"$\|UU^\top - X^*\|_F$")
+        ax.set_title(rf"$n = {params['n']}$, $r = {r}$  (dashed: $20\sqrt{{\log n / m}}\,\sigma_w$)")
         ax.legend(fontsize=7)
     save(fig, figures_dir, "noise.png")
 

@@ -260,8 +260,9 @@ def _figure(p: dict, df: pd.DataFrame, stats: dict, figures_dir: Path) -> None:
         d = df[df["panel"] == panel]
         if d.empty:
             continue
-        ax.semilogy(d["iteration"], d["error"], label="‖XXᵀ − M*‖_F" if panel != "b" else "‖UVᵀ − M*‖_F")
-        ax.semilogy(d["iteration"], d["grad_norm"], label="‖∇f‖_F", alpha=0.8)
+        error_label = r"$\|XX^\top - M^*\|_F$" if panel != "b" else r"$\|UV^\top - M^*\|_F$"
+        ax.semilogy(d["iteration"], d["error"], label=error_label)
+        ax.semilogy(d["iteration"], d["grad_norm"], label=r"$\|\nabla f\|_F$", alpha=0.8)
         mk = int(d["marker"].iloc[0])
         if mk >= 0:
             row = d[d["iteration"] == mk]

@@ -284,7 +284,7 @@ def _example3_figures(params: dict, fin, paths, figures_dir: Path) -> None:
     ax.hist(fin.distance[np.isfinite(fin.distance)], bins=100, color="tab:blue")
     ax.axvline(SADDLE_ERROR, color="k", ls=":", lw=1, label="error at (0, 1/√2) = √(5/4)")
     ax.set_yscale("log")
-    ax.set_xlabel("final error ‖xxᵀ − zzᵀ‖_F")
+    ax.set_xlabel(r"final error $\|xx^\top - zz^\top\|_F$")
     ax.set_ylabel("trials")
     ax.set_title(f"zhang2018 Fig. 1 (left): {len(fin):,} trials, {params['steps']:,} SGD steps")
     ax.legend(fontsize=8)

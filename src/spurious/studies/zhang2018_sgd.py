@@ -272,8 +272,8 @@ def _figure(params: dict, df: pd.DataFrame, b: pd.DataFrame, figures_dir: Path, 
     ax.plot(g, b["median"], "o-", color="C0", label="median")
     ax.axhline(FAIL, color="k", ls=":", lw=1, label="50 % error")
     ax.set_yscale("log")
-    ax.set_xlabel("γ   (x₀ = γw + (1 − γ)x_loc)")
-    ax.set_ylabel("‖xxᵀ − zzᵀ‖_F / ‖zzᵀ‖_F after SGD")
+    ax.set_xlabel(r"$\gamma$   ($x_0 = \gamma w + (1 - \gamma)\,x_{\mathrm{loc}}$)")
+    ax.set_ylabel(r"$\|xx^\top - zz^\top\|_F \,/\, \|zz^\top\|_F$ after SGD")
     ax.set_title(title)
     ax.legend(fontsize=8)
     last = df[df["gamma_index"] == len(params["gammas"]) - 1]

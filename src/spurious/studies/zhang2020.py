@@ -385,7 +385,10 @@ def _level_figure(df: pd.DataFrame, figures_dir: Path) -> None:
         ax.set_ylabel("ρ sin φ")
         ax.set_title(title)
         ax.set_aspect("equal")
-    fig.suptitle("zhang2020 Fig. 2: level sets (blue: threshold, red: ‖xxᵀ − zzᵀ‖_F/‖zzᵀ‖_F), z = (1, 0)")
+    fig.suptitle(
+        r"zhang2020 Fig. 2: level sets (blue: threshold, red: $\|xx^\top - zz^\top\|_F / \|zz^\top\|_F$), "
+        r"$z = (1, 0)$"
+    )
     plotting.save(fig, figures_dir, "level-sets")
 
 
