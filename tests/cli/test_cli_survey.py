@@ -55,7 +55,7 @@ def test_out_writes_census_and_endpoints(capsys, tmp_path):
     )  # fmt: skip
     assert code == 0
     res = json.loads(out)
-    assert res["files"] == [str(out_dir / "census.json"), str(out_dir / "endpoints.npz")]
+    assert res["files"] == [str(out_dir / name) for name in ("census.json", "endpoints.npz", "basins.png")]
     census = json.loads((out_dir / "census.json").read_text())
     assert census["starts"] == 10 and census["counts"] == res["counts"]
     with np.load(out_dir / "endpoints.npz") as z:

@@ -104,14 +104,19 @@ def test_reproducible_for_any_number_of_workers(monkeypatch):
 
 
 def test_save_writes_census_and_endpoints(tmp_path, example3):
-    js, npz = example3.save(tmp_path / "run")
+    js, npz, png = example3.save(tmp_path / "run")
+    assert png.name == "basins.png" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the plane of n·r = 2
     d = json.loads(js.read_text())
     assert d["starts"] == 200 and d["counts"] == example3.counts
     with np.load(npz) as z:
         assert z["x"].shape == (len(example3.basins), 2, 1)
         assert list(z["kind"]) == [b.kind for b in example3.basins]
         assert np.array_equal(z["label"], example3.labels)
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["census.json", "endpoints.npz"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["basins.png", "census.json", "endpoints.npz"]
+    assert example3.save(tmp_path / "bare", figure=False) == (
+        tmp_path / "bare" / "census.json",
+        tmp_path / "bare" / "endpoints.npz",
+    )
 
 
 def test_refine_finds_the_degenerate_point_from_a_stuck_endpoint():
@@ -154,3 +159,20 @@ def test_work_budget_is_checked_before_any_search(monkeypatch):
     monkeypatch.setenv("SPURIOUS_MAX_WORK", "1000")
     with pytest.raises(sp.TooLargeError, match="starts = 100 × steps = 100"):
         sp.survey("zhang2018-example3", starts=100, steps=100)
+
+
+def test_kind_of_every_verdict_undecided_included():
+    import dataclasses
+
+    from spurious.studies._survey import _kind
+
+    ex = sp.get_example("zhang2018-example3")
+    cert = sp.certify(ex)  # the degenerate point: second order, local_min False
+    assert _kind(cert, 1e-3)[0] == "spurious-second-order"
+    undecided = dataclasses.replace(cert, local_min=None, method="undecided", reason="no witness")
+    assert _kind(undecided, 1e-3) == ("spurious-second-order", "no witness")
+    proved = dataclasses.replace(cert, local_min=True, method="strict")
+    assert _kind(proved, 1e-3)[0] == "spurious-local-min"
+    not_critical = dataclasses.replace(cert, first_order=False, second_order=False, local_min=None)
+    assert _kind(not_critical, 1e-3)[0] == "not-converged"
+    assert _kind(cert, 2.0)[0] == "global"  # within tol of M*

@@ -3,7 +3,8 @@
 Runs ``--starts`` local searches, groups their endpoints modulo the rotation symmetry, certifies
 each distinct endpoint once and prints the census (text, or one JSON object with ``--json``:
 ``starts`` and ``endpoints``, a list of ``{kind, count, share, ci, f, distance, x, …}`` whose
-counts sum to ``starts``). ``--out DIR`` also writes ``census.json`` and ``endpoints.npz``.
+counts sum to ``starts``). ``--out DIR`` also writes ``census.json``, ``endpoints.npz`` and the figure ``basins.png``
+(for ``n·r = 2`` the landscape itself, contours of ``f`` with every certified point marked).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--scheduler", default=None, metavar="ADDR", help="a Dask scheduler, tcp://HOST:PORT")
     parser.add_argument("--no-rip", action="store_true", help="skip the RIP bounds and the guarantees")
-    parser.add_argument("--out", default=None, metavar="DIR", help="write census.json and endpoints.npz into DIR")
+    parser.add_argument(
+        "--out", default=None, metavar="DIR", help="write census.json, endpoints.npz and basins.png into DIR"
+    )
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -80,8 +83,7 @@ def run(args: argparse.Namespace) -> dict:
     out = res.to_dict()
     out["source"] = args.example or args.instance
     if args.out is not None:
-        census, endpoints = res.save(args.out)
-        out["files"] = [str(census), str(endpoints)]
+        out["files"] = [str(p) for p in res.save(args.out)]
     return out
 
 

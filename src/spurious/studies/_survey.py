@@ -210,6 +210,8 @@ class Survey:
         The basin of every start (an index into ``basins``).
     fun, distance, grad_norm : (starts,) arrays
         The searches' final values.
+    problem : SymmetricProblem
+        The problem surveyed (for :meth:`figure`).
     """
 
     source: str
@@ -229,6 +231,7 @@ class Survey:
     fun: np.ndarray = field(repr=False)
     distance: np.ndarray = field(repr=False)
     grad_norm: np.ndarray = field(repr=False)
+    problem: object = field(default=None, repr=False)
 
     def shares(self) -> dict[str, object]:
         """Share of the starts per kind, each a :class:`~spurious.core._stats.Rate` (±3σ Wilson)."""
@@ -275,17 +278,24 @@ class Survey:
             }
         )
 
-    def save(self, directory: str | Path) -> tuple[Path, Path]:
-        """Write ``census.json`` and ``endpoints.npz`` into ``directory`` (created), each atomically.
+    def save(self, directory: str | Path, *, figure: bool = True) -> tuple[Path, ...]:
+        """Write ``census.json``, ``endpoints.npz`` and ``basins.png`` into ``directory`` (created), each atomically.
 
         ``endpoints.npz`` holds ``x`` (the certified points, ``(E, n, r)``, NaN for the
         unconverged entry), ``kind`` and ``count`` per basin, and ``label``, ``fun``,
-        ``distance``, ``grad_norm`` per start.
+        ``distance``, ``grad_norm`` per start. ``basins.png`` is :meth:`figure` (written when
+        ``figure`` is True and matplotlib is installed).
+
+        Parameters
+        ----------
+        directory : path-like
+        figure : bool
+            Also write ``basins.png``.
 
         Returns
         -------
-        (Path, Path)
-            The two files.
+        tuple of Path
+            The files written.
         """
         from spurious.core._atomic import atomic_write
 
@@ -307,7 +317,87 @@ class Survey:
             "grad_norm": self.grad_norm,
         }
         npz = atomic_write(d / "endpoints.npz", lambda p: np.savez(p, **arrays), suffix=".npz")
-        return js, npz
+        if not figure or self.problem is None:
+            return js, npz
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            return js, npz
+        return js, npz, self.figure(d / "basins.png")
+
+    def figure(self, path: str | Path) -> Path:
+        """Draw the census into ``path`` (PNG, written atomically).
+
+        For ``n·r = 2`` the landscape itself: contours of ``log₁₀(f − f_min + ε)`` over the
+        plane, every certified point ``±x`` marked by kind with its share; otherwise the basin
+        shares as bars with their ±3σ Wilson intervals.
+
+        Parameters
+        ----------
+        path : path-like
+
+        Returns
+        -------
+        Path
+        """
+        from spurious.core._atomic import atomic_write
+        from spurious.studies._plotting import pyplot
+
+        plt = pyplot()
+        marks = {
+            "global": ("o", "tab:green"),
+            "spurious-local-min": ("X", "tab:red"),
+            "spurious-second-order": ("D", "tab:orange"),
+            "saddle": ("^", "tab:purple"),
+            "not-converged": ("s", "tab:gray"),
+        }
+        pts = [b for b in self.basins if b.x is not None]
+        if self.n * self.r == 2 and self.problem is not None:
+            fig, ax = plt.subplots(figsize=(6.0, 5.0))
+            ext = max([1.5, *(1.3 * float(np.abs(b.x).max()) for b in pts)])
+            g = np.linspace(-ext, ext, 241)
+            a, c = np.meshgrid(g, g)
+            grid = np.stack([a.ravel(), c.ravel()], axis=1).reshape(-1, self.n, self.r)
+            fv = np.asarray(self.problem.value(grid), dtype=float).reshape(a.shape)
+            lv = np.log10(fv - fv.min() + 1e-3 * max(float(np.ptp(fv)), 1e-300))
+            cs = ax.contourf(a, c, lv, levels=30, cmap="viridis")
+            fig.colorbar(cs, ax=ax, label="log₁₀(f − f_min + ε)")
+            for b in pts:
+                m, col = marks[b.kind]
+                xy = np.vstack([b.x.ravel(), -b.x.ravel()]) if self.r == 1 else b.x.reshape(1, 2)
+                ax.scatter(
+                    xy[:, 0],
+                    xy[:, 1],
+                    marker=m,
+                    s=90,
+                    c=col,
+                    edgecolors="white",
+                    zorder=3,
+                    label=f"{b.kind} ({100 * b.share:.1f} %)",
+                )
+            ax.set_xlabel("x₁" if self.r == 1 else "x₁₁")
+            ax.set_ylabel("x₂" if self.r == 1 else "x₁₂")
+            ax.set_aspect("equal")
+            ax.legend(loc="upper right", fontsize=8)
+        else:
+            fig, ax = plt.subplots(figsize=(6.5, 0.5 * len(self.basins) + 1.5))
+            labels = [f"{b.kind} #{i}" for i, b in enumerate(self.basins)]
+            share = np.array([100 * b.share for b in self.basins])
+            lo = np.array([100 * b.ci[0] for b in self.basins])
+            hi = np.array([100 * b.ci[1] for b in self.basins])
+            ax.barh(labels, share, xerr=[share - lo, hi - share], color=[marks[b.kind][1] for b in self.basins])
+            ax.invert_yaxis()
+            ax.set_xlabel("share of the starts (%), ±3σ Wilson")
+        ax.set_title(f"{self.source}: {self.starts:,} starts, {self.method}", fontsize=10)
+        fig.tight_layout()
+
+        def write(tmp: Path) -> None:
+            fig.savefig(tmp, dpi=120, format="png")
+
+        try:
+            return atomic_write(path, write, suffix=".png")
+        finally:
+            plt.close(fig)
 
     def __str__(self) -> str:
         return render(self.to_dict())
@@ -846,6 +936,7 @@ def survey(
         fun=fun,
         distance=dist,
         grad_norm=gnorm,
+        problem=problem,
     )
 
 
