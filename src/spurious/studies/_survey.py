@@ -361,7 +361,7 @@ class Survey:
             fv = np.asarray(self.problem.value(grid), dtype=float).reshape(a.shape)
             lv = np.log10(fv - fv.min() + 1e-3 * max(float(np.ptp(fv)), 1e-300))
             cs = ax.contourf(a, c, lv, levels=30, cmap="viridis")
-            fig.colorbar(cs, ax=ax, label="log₁₀(f − f_min + ε)")
+            fig.colorbar(cs, ax=ax, label=r"$\log_{10}(f - f_{\min} + \varepsilon)$")
             for b in pts:
                 m, col = marks[b.kind]
                 xy = np.vstack([b.x.ravel(), -b.x.ravel()]) if self.r == 1 else b.x.reshape(1, 2)
@@ -375,8 +375,8 @@ class Survey:
                     zorder=3,
                     label=f"{b.kind} ({100 * b.share:.1f} %)",
                 )
-            ax.set_xlabel("x₁" if self.r == 1 else "x₁₁")
-            ax.set_ylabel("x₂" if self.r == 1 else "x₁₂")
+            ax.set_xlabel(r"$x_1$" if self.r == 1 else r"$x_{11}$")
+            ax.set_ylabel(r"$x_2$" if self.r == 1 else r"$x_{12}$")
             ax.set_aspect("equal")
             ax.legend(loc="upper right", fontsize=8)
         else:
@@ -387,7 +387,7 @@ class Survey:
             hi = np.array([100 * b.ci[1] for b in self.basins])
             ax.barh(labels, share, xerr=[share - lo, hi - share], color=[marks[b.kind][1] for b in self.basins])
             ax.invert_yaxis()
-            ax.set_xlabel("share of the starts (%), ±3σ Wilson")
+            ax.set_xlabel(r"share of the starts (%), $\pm 3\sigma$ Wilson")
         ax.set_title(f"{self.source}: {self.starts:,} starts, {self.method}", fontsize=10)
         fig.tight_layout()
 
