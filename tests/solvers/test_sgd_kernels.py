@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from spurious.solvers import _sgd_kernels as K
-from spurious.studies import _progress
+from spurious.core import _reporting as _progress
 
 
 def _batch(n, r, T=37, m=7, seed=0):

@@ -53,7 +53,7 @@ def _start_toy_run(out: Path, workers: int, *extra: str) -> subprocess.Popen:
         *extra,
     ]
     proc = subprocess.Popen(
-        cmd, env=_env(TOY_SLEEP="0.15"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        cmd, env=_env(TOY_SLEEP="0.4"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
