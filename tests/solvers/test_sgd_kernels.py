@@ -11,8 +11,8 @@ import numba
 import numpy as np
 import pytest
 
-from spurious.solvers import _sgd_kernels as K
 from spurious.core import _reporting as _progress
+from spurious.solvers import _sgd_kernels as K
 
 
 def _batch(n, r, T=37, m=7, seed=0):
