@@ -67,7 +67,7 @@ _export("spurious.solvers._projected", "projected_sgd")
 _export("spurious.solvers._result", "LocalSearchResult", "Status", "Outcome", "Trajectory")
 _export("spurious.solvers._stopping", "Stop")
 _export("spurious.studies._runner", "reproduce", "RunResult")
-_export("spurious.studies._survey", "survey", "Survey", "Basin")
+_export("spurious.studies._survey", "survey", "Census", "Basin")
 _export("spurious.studies._registry", "experiments", "get_experiment", "Experiment", "Verdict")
 
 #: public namespaces (small modules of this package that re-export one topic)

@@ -58,7 +58,7 @@ def test_example3_text_and_dict(example3):
     assert text.startswith("Survey of zhang2018-example3 (n = 2, r = 1): 200 starts, gd")
     for word in ("global", "spurious-second-order", "not-converged", "fourth-order", "Wilson", "RIP"):
         assert word in text
-    assert repr(example3).startswith("Survey(source=zhang2018-example3, starts=200")
+    assert repr(example3).startswith("Census(source=zhang2018-example3, starts=200")
     d = example3.to_dict()
     json.dumps(d)
     assert d["starts"] == 200 and sum(e["count"] for e in d["endpoints"]) == 200

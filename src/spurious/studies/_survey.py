@@ -62,7 +62,7 @@ from spurious.core._errors import InputError
 from spurious.core._summary import format_value, jsonable, short_repr
 from spurious.core._validation import check_float, check_int
 
-__all__ = ["KINDS", "METHODS", "Basin", "Survey", "refine", "survey"]
+__all__ = ["KINDS", "METHODS", "Basin", "Census", "refine", "survey"]
 
 #: Local-search methods of :func:`survey`.
 METHODS = ("gd", "sgd", "perturbed-gd")
@@ -94,7 +94,7 @@ CERTIFY_CELL = 1
 
 @dataclass(frozen=True)
 class Basin:
-    """One distinct endpoint of a :class:`Survey` and the starts that reached it.
+    """One distinct endpoint of a :class:`Census` and the starts that reached it.
 
     Attributes
     ----------
@@ -176,7 +176,7 @@ class Basin:
 
 
 @dataclass(frozen=True, eq=False)
-class Survey:
+class Census:
     """The census of :func:`survey`: basins of the endpoints of many local searches.
 
     Attributes
@@ -426,7 +426,7 @@ def _cells(row: list[str], widths: list[int]) -> str:
 
 
 def render(d: dict) -> str:
-    """The text of a census from its :meth:`Survey.to_dict` (also the CLI's text output)."""
+    """The text of a census from its :meth:`Census.to_dict` (also the CLI's text output)."""
     opts = d["options"]
     how = ", ".join(f"{k} {format_value(opts[k])}" for k in ("steps", "lr", "momentum", "backtracking") if k in opts)
     lines = [
@@ -675,7 +675,7 @@ def survey(
     workers: int | None = None,
     scheduler: str | None = None,
     **solver_options,
-) -> Survey:
+) -> Census:
     """A landscape census: ``starts`` local searches, their endpoints grouped and certified.
 
     Parameters
@@ -721,7 +721,7 @@ def survey(
 
     Returns
     -------
-    Survey
+    Census
 
     Raises
     ------
@@ -918,7 +918,7 @@ def survey(
     if rip:
         bounds, guar, contra = _rip_and_guarantees(problem, rr, seed, counts)
     options = {**solver, "grad_stop": grad_stop, "tol": tol, "success": success, "stall": stall}
-    return Survey(
+    return Census(
         source=_source_name(source),
         n=n,
         r=rr,
