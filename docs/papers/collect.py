@@ -46,6 +46,8 @@ PAGES = {
     "bhojanapalli2016-phase": ("bhojanapalli2016", "Fig. 1"),
     "bhojanapalli2016-noise": ("bhojanapalli2016", "Theorem 3.1"),
     "bi2021-convergence": ("bi2021", "Fig. 1 (a)–(d)"),
+    "overparam": ("overparam", "the sharp threshold under overparameterization (beyond the papers)"),
+    "overparam-margin": ("overparam", "strict spurious local minima under overparameterization (beyond the papers)"),
 }
 
 
