@@ -53,7 +53,14 @@ def _start_toy_run(out: Path, workers: int, *extra: str) -> subprocess.Popen:
         *extra,
     ]
     proc = subprocess.Popen(
-        cmd, env=_env(TOY_SLEEP="0.4"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        cmd,
+        env=_env(TOY_SLEEP="0.4"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        # as from a terminal: a shell's background job (CI scripts, nohup) inherits SIGINT ignored,
+        # and Python then installs no KeyboardInterrupt handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
