@@ -47,6 +47,7 @@ estimation from quadratic sampling via convex programming", IEEE Trans. Inf. The
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from functools import cached_property
 
@@ -117,7 +118,7 @@ def is_matrix_free(operator: object) -> bool:
     return isinstance(operator, MatrixFreeOperator)
 
 
-class MatrixFreeOperator:
+class MatrixFreeOperator(ABC):
     """Base class and interface of the matrix-free operators ``S^n → R^m``.
 
     Subclasses set ``kind``, ``n``, ``m`` and ``label`` and implement :meth:`apply` and
@@ -140,13 +141,13 @@ class MatrixFreeOperator:
     label: str = ""
 
     # ------------------------------------------------------------------ the interface
+    @abstractmethod
     def apply(self, X: np.ndarray) -> np.ndarray:
         """``A(X)`` for symmetric ``X`` of shape ``(..., n, n)`` → ``(..., m)``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def adjoint(self, y: np.ndarray) -> np.ndarray:
         """``A*(y) = Σ y_i A_i`` for ``y`` of shape ``(..., m)`` → ``(..., n, n)``."""
-        raise NotImplementedError
 
     def apply_outer(self, U: np.ndarray) -> np.ndarray:
         """``A(U Uᵀ)`` for ``U`` of shape ``(..., n, r)`` → ``(..., m)``."""
@@ -166,9 +167,9 @@ class MatrixFreeOperator:
         """``A*(A(U Uᵀ) − b) U`` for ``U`` of shape ``(..., n, r)`` (the gradient's core; fused where cheaper)."""
         return self.adjoint_apply(self.apply_outer(U) - b, U)
 
+    @abstractmethod
     def frobenius_norm_sq(self) -> float:
         """``Σ_i ‖A_i‖_F²`` (the squared Frobenius norm of the ``m × N`` matrix)."""
-        raise NotImplementedError
 
     @property
     def N(self) -> int:
