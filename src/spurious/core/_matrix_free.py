@@ -167,6 +167,13 @@ class MatrixFreeOperator(ABC):
         """``A*(A(U Uᵀ) − b) U`` for ``U`` of shape ``(..., n, r)`` (the gradient's core; fused where cheaper)."""
         return self.adjoint_apply(self.apply_outer(U) - b, U)
 
+    def hessian_core(self, x: np.ndarray, u: np.ndarray, res: np.ndarray) -> np.ndarray:
+        """``A*(res) u + A*(A(x uᵀ + u xᵀ)) x`` (the Hessian-vector product's core; fused where cheaper).
+
+        ``x`` and ``res = A(x xᵀ) − b`` are those of the point, ``u`` ``(..., n, r)`` the direction.
+        """
+        return self.adjoint_apply(res, u) + self.adjoint_apply(self.apply_sym(x, u), x)
+
     @abstractmethod
     def frobenius_norm_sq(self) -> float:
         """``Σ_i ‖A_i‖_F²`` (the squared Frobenius norm of the ``m × N`` matrix)."""
@@ -327,6 +334,34 @@ class RankOneOperator(MatrixFreeOperator):
             G = self.a.T @ np.ascontiguousarray(np.moveaxis(W, 0, 1)).reshape(self.m, k * r)
             out[sl] = np.moveaxis(G.reshape(n, k, r), 1, 0)
         return out.reshape((*lead, n, r))
+
+    def hessian_core(self, x: np.ndarray, u: np.ndarray, res: np.ndarray) -> np.ndarray:
+        # one product a [x u] and one aᵀ W serve both terms: W = res·(a u) + 2⟨a x, a u⟩·(a x)
+        x, u = np.broadcast_arrays(_factor(x, self.n, "x"), _factor(u, self.n))
+        lead = x.shape[:-2]
+        r = x.shape[-1]
+        xu = np.concatenate([x, u], axis=-1).reshape((-1, self.n, 2 * r))
+        res = np.broadcast_to(_measurements(res, self.m), (*lead, self.m)).reshape(-1, self.m)
+        B = xu.shape[0]
+        out = np.empty((B, self.n, r))
+        for sl in _chunks(B, 24.0 * self.m * r):
+            PQ = self._project(xu[sl])  # (k, m, 2r)
+            P, Q = PQ[..., :r], PQ[..., r:]
+            W = Q * res[sl, :, None] + 2.0 * np.einsum("bir,bir->bi", P, Q)[:, :, None] * P
+            k = W.shape[0]
+            G = self.a.T @ np.ascontiguousarray(np.moveaxis(W, 0, 1)).reshape(self.m, k * r)
+            out[sl] = np.moveaxis(G.reshape(self.n, k, r), 1, 0)
+        return out.reshape((*lead, self.n, r))
+
+    def sampled_apply(self, i: np.ndarray, U: np.ndarray) -> np.ndarray:
+        """``A_{i_t} U_t = a_{i_t} (a_{i_t}ᵀ U_t)`` for each ``t``: one sampled measurement per batch element.
+
+        ``i`` ``(T,)`` indices, ``U`` ``(T, n, r)`` → ``(T, n, r)``, in ``O(T n r)`` (the step of
+        batch-one SGD, :func:`spurious.sgd`).
+        """
+        a = self.a[i]  # (T, n)
+        p = np.matmul(a[:, None, :], U)  # (T, 1, r): a_iᵀ U
+        return a[:, :, None] * p
 
     def frobenius_norm_sq(self) -> float:
         sq = np.einsum("ij,ij->i", self.a, self.a)
@@ -534,6 +569,20 @@ class EntrySamplingOperator(MatrixFreeOperator):
         for b in range(U.shape[0]):
             out[b] = self._sparse(y[b]) @ U[b]
         return out.reshape((*lead, *U.shape[-2:]))
+
+    def sampled_apply(self, i: np.ndarray, U: np.ndarray) -> np.ndarray:
+        """``A_{k_t} U_t`` for each ``t``: rows ``i_k`` and ``j_k`` only (``w/2 · (e_i U_j + e_j U_i)``).
+
+        ``i`` ``(T,)`` measurement indices, ``U`` ``(T, n, r)`` → ``(T, n, r)``, zero off the two
+        rows (the step of batch-one SGD, :func:`spurious.sgd`).
+        """
+        t = np.arange(U.shape[0])
+        ri, ci = self.rows[i], self.cols[i]
+        h = self._half_w[i][:, None]
+        out = np.zeros_like(U)
+        out[t, ri] += h * U[t, ci]
+        out[t, ci] += h * U[t, ri]  # a diagonal pair adds its two halves to one row
+        return out
 
     def frobenius_norm_sq(self) -> float:
         return float(self.m)  # each A_k has unit Frobenius norm
