@@ -68,6 +68,12 @@ def test_maps_equal_the_dense_twin(kind):
     _close(op.apply_sym(U, V), dense.apply(U @ t(V) + V @ t(U)))
     _close(op.adjoint_apply(y, U), dense.adjoint(y) @ U)
     _close(op.adjoint_apply(y[0], U), dense.adjoint(y[0]) @ U)  # broadcasting y against a batch
+    core = dense.adjoint(y) @ V + dense.adjoint(dense.apply(U @ t(V) + V @ t(U))) @ U
+    _close(op.hessian_core(U, V, y), core)
+    _close(
+        op.hessian_core(U[0], V, y[0]),
+        dense.adjoint(y[0]) @ V + dense.adjoint(dense.apply(U[0] @ t(V) + V @ t(U[0]))) @ U[0],
+    )
     assert op.frobenius_norm_sq() == pytest.approx(float(np.sum(dense.matrix**2)), rel=1e-12)
     assert (op.m, op.n, op.N) == (dense.m, dense.n, dense.N)
 
@@ -101,6 +107,8 @@ def test_factored_problem_equals_dense(kind, scaling):
     _close(p1.value(x), p2.value(x), 1e-11)
     _close(p1.gradient(x), p2.gradient(x), 1e-11)
     _close(p1.hvp(x, u), p2.hvp(x, u), 1e-11)
+    _close(p1.hvp(x[0], u), p2.hvp(x[0], u), 1e-11)  # one point, a batch of directions
+    _close(p1.hvp_at(x[1])(u), p2.hvp(x[1], u), 1e-11)
     _close(p1.hessian(x[0]), p2.hessian(x[0]), 1e-11)
     _close(p1.distance(x), p2.distance(x), 1e-12)
     assert float(p1.distance(z)) < 1e-12 and float(p1.value(z)) < 1e-18

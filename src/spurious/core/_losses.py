@@ -109,9 +109,13 @@ class QuadraticLoss:
 
     def hvp_factor(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
         """``2 ∇f(M) u + 2 [∇²f(M)](x uᵀ + u xᵀ) x`` at ``M = x xᵀ``, from the factors (broadcasts)."""
+        return self.hvp_factor_at(x)(u)
+
+    def hvp_factor_at(self, x: np.ndarray):
+        """``u ↦`` :meth:`hvp_factor` ``(x, u)`` at a fixed ``x``, its residual computed once (Lanczos)."""
         op = self.operator
-        res = op.apply_outer(x) - self.b  # at x's own batch shape; broadcast against u below
-        return 4.0 * self.scale * (op.adjoint_apply(res, u) + op.adjoint_apply(op.apply_sym(x, u), x))
+        res = op.apply_outer(x) - self.b  # at x's own batch shape; broadcast against u
+        return lambda u: 4.0 * self.scale * op.hessian_core(x, u, res)
 
 
 def _sigmoid(t: np.ndarray) -> np.ndarray:

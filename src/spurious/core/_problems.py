@@ -132,6 +132,13 @@ class SymmetricProblem(_ProblemBase):
         K = self.loss.hessian_action(M, xu + np.swapaxes(xu, -1, -2))
         return 2.0 * self.loss.gradient(M) @ u + 2.0 * K @ x
 
+    def hvp_at(self, x: np.ndarray):
+        """``u ↦ ∇²g(x)[u]`` at a fixed ``x`` (what depends on ``x`` alone computed once): iterative eigensolvers."""
+        x = self._check(x)
+        if self.factored:
+            return self.loss.hvp_factor_at(x)
+        return lambda u: self.hvp(x, u)
+
     def distance(self, x: np.ndarray) -> np.ndarray:
         """``‖x xᵀ − M*‖_F``, ``(..., n, r) -> (...)``.
 

@@ -455,7 +455,7 @@ def certify(
         lam, W = np.linalg.eigh(P.T @ H @ P)
     else:
         H = None
-        lam, u, scale, residual = _lanczos_min(problem, x, Q, g)
+        lam, u, scale, residual = _lanczos_min(problem, x, Q, g, eig_tol)
         P, W = u[:, None], np.ones((1, 1))
     hess_min = float(lam[0]) if lam.size else float("inf")
     g_abs = grad_tol * scale * max(xnorm, 1.0)
@@ -537,13 +537,15 @@ def certify(
     )
 
 
-#: Relative accuracy asked of ARPACK and its restart cap; the certificate then rests on the
-#: reported residual, never on convergence having been reached.
-LANCZOS_TOL = 1e-10
+#: ARPACK's relative accuracy, as a fraction of ``eig_tol`` (its stopping test ``‖r‖ ≤ tol·|θ|``
+#: with ``|θ| ≤ s`` then leaves the residual a tenth of the eigenvalue tolerance ``eig_tol·s``),
+#: and its restart cap; the certificate rests on the reported residual, never on convergence
+#: having been reached.
+LANCZOS_TOL_FRACTION = 0.1
 LANCZOS_MAXITER = 300
 
 
-def _lanczos_min(problem, x, Q, rng):
+def _lanczos_min(problem, x, Q, rng, eig_tol):
     """Smallest Hessian eigenvalue off the rotation directions from Hessian-vector products.
 
     ``u ↦ P ∇²g P u + σ QQᵀu`` with ``P = I − QQᵀ`` and ``σ`` above the spectrum (so the
@@ -557,8 +559,10 @@ def _lanczos_min(problem, x, Q, rng):
     n, r = x.shape
     dim = n * r
 
+    hvp_x = problem.hvp_at(x)
+
     def hvp(v):
-        return vec(problem.hvp(x, unvec(np.ascontiguousarray(v), n, r)))
+        return vec(hvp_x(unvec(np.ascontiguousarray(v), n, r)))
 
     def deflate(v):
         return v - Q @ (Q.T @ v) if Q.size else v
@@ -582,7 +586,14 @@ def _lanczos_min(problem, x, Q, rng):
 
     lin = LinearOperator((dim, dim), matvec=op, dtype=np.float64)
     try:
-        _, vecs = eigsh(lin, k=1, which="SA", v0=deflate(v0), tol=LANCZOS_TOL, maxiter=LANCZOS_MAXITER)
+        _, vecs = eigsh(
+            lin,
+            k=1,
+            which="SA",
+            v0=deflate(v0),
+            tol=max(LANCZOS_TOL_FRACTION * eig_tol, 1e-14),
+            maxiter=LANCZOS_MAXITER,
+        )
         u = vecs[:, 0]
     except ArpackNoConvergence as exc:  # the best Ritz vector so far; its residual says how good it is
         u = exc.eigenvectors[:, 0] if exc.eigenvectors.size else deflate(v0)
