@@ -104,7 +104,8 @@ def test_reproducible_for_any_number_of_workers(monkeypatch):
 
 
 def test_save_writes_census_and_endpoints(tmp_path, example3):
-    js, npz, png = example3.save(tmp_path / "run")
+    js, pq, npz, png, md = example3.save(tmp_path / "run")
+    assert pq.name == "census.parquet" and md.name == "summary.md" and "![basins](basins.png)" in md.read_text()
     assert png.name == "basins.png" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the plane of n·r = 2
     d = json.loads(js.read_text())
     assert d["starts"] == 200 and d["counts"] == example3.counts
@@ -112,11 +113,14 @@ def test_save_writes_census_and_endpoints(tmp_path, example3):
         assert z["x"].shape == (len(example3.basins), 2, 1)
         assert list(z["kind"]) == [b.kind for b in example3.basins]
         assert np.array_equal(z["label"], example3.labels)
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["basins.png", "census.json", "endpoints.npz"]
-    assert example3.save(tmp_path / "bare", figure=False) == (
-        tmp_path / "bare" / "census.json",
-        tmp_path / "bare" / "endpoints.npz",
+    names = ["basins.png", "census.json", "census.parquet", "endpoints.npz", "summary.md"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == names
+    bare = tmp_path / "bare"
+    assert example3.save(bare, figure=False) == tuple(
+        bare / f for f in ("census.json", "census.parquet", "endpoints.npz", "summary.md")
     )
+    assert "basins.png" not in (bare / "summary.md").read_text()
+    assert example3.run is None
 
 
 def test_refine_finds_the_degenerate_point_from_a_stuck_endpoint():

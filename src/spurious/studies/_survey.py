@@ -46,11 +46,31 @@ Reproducibility. The starts are run in chunks of :data:`CHUNK_STARTS` fixed by `
 alone; chunk ``[a, b)`` runs trials ``a … b − 1`` of the seed's per-trial streams
 (``first_trial = a``), so the endpoints — and the census — are the same bit for bit for any
 number of ``workers``.
+
+Run directory (``survey(..., out=DIR)``, ``spurious survey --out DIR``)::
+
+    manifest.json      the survey's identity (parameters with a fingerprint of the source and of
+                       given starts, seed, chunk keys), versions, git commit, per-chunk host, pid,
+                       timings and SHA-256, sessions, status
+    chunks/            chunk-00000.parquet … one file per finished chunk of starts (one row per
+                       search: start, fun, distance, grad_norm, converged, x0 … x{n·r−1}), atomic
+    census.parquet     one row per basin (:data:`TABLE_COLUMNS`)
+    census.json        :meth:`Census.to_dict`
+    endpoints.npz      the certified points and every start's basin and final values
+    basins.png         :meth:`Census.figure`
+    summary.md         the census for a reader: settings, basins with Wilson intervals, RIP, guarantees
+
+The chunk files, the lock, the refusal of a directory holding another run and the verification
+of chunks (recorded SHA-256 in ``manifest.json``) are those of :mod:`spurious.studies._runner`: a
+directory holding a survey of other parameters, seed or source is refused; one holding this
+survey unfinished is refused unless ``resume=True``, which computes only the chunks without a
+verified file, so the census is exactly that of an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +82,9 @@ from spurious.core._errors import InputError
 from spurious.core._summary import format_value, jsonable, short_repr
 from spurious.core._validation import check_float, check_int
 
-__all__ = ["KINDS", "METHODS", "Basin", "Census", "refine", "survey"]
+log = logging.getLogger(__name__)
+
+__all__ = ["KINDS", "METHODS", "TABLE_COLUMNS", "Basin", "Census", "SurveyRun", "read_starts", "refine", "survey"]
 
 #: Local-search methods of :func:`survey`.
 METHODS = ("gd", "sgd", "perturbed-gd")
@@ -90,6 +112,28 @@ DEFAULT_STEPS = {"gd": 10_000, "sgd": 1_000, "perturbed-gd": 10_000}
 GRAD_STOP = 1e-13
 #: Cell of the certificates' random streams (the searches use cell 0).
 CERTIFY_CELL = 1
+#: Columns of ``census.parquet`` (:meth:`Census.table`), one row per basin.
+TABLE_COLUMNS = (
+    "basin",
+    "kind",
+    "count",
+    "share",
+    "ci_low",
+    "ci_high",
+    "f",
+    "distance",
+    "grad_norm",
+    "hess_min_eig",
+    "local_min",
+    "method",
+    "reason",
+    "refined",
+    "spread",
+    "near",
+    "x",
+)
+#: Probe points of the source's fingerprint in a run directory's manifest.
+FINGERPRINT_PROBES = 4
 
 
 @dataclass(frozen=True)
@@ -175,6 +219,39 @@ class Basin:
         )
 
 
+@dataclass(frozen=True)
+class SurveyRun:
+    """The run directory :func:`survey` wrote (``Census.run``; None when ``out`` was not given).
+
+    Attributes
+    ----------
+    out : Path
+        The run directory.
+    files : tuple of Path
+        The census files written (:meth:`Census.save`).
+    manifest : Path
+        ``out/manifest.json``.
+    chunks_run, chunks_reused : int
+        Chunks of starts computed by this call, and verified chunk files found on disk.
+    """
+
+    out: Path
+    files: tuple[Path, ...]
+    manifest: Path
+    chunks_run: int
+    chunks_reused: int
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-able: ``out``, ``files``, ``manifest``, ``chunks_run``, ``chunks_reused``."""
+        return {
+            "out": str(self.out),
+            "files": [str(p) for p in self.files],
+            "manifest": str(self.manifest),
+            "chunks_run": self.chunks_run,
+            "chunks_reused": self.chunks_reused,
+        }
+
+
 @dataclass(frozen=True, eq=False)
 class Census:
     """The census of :func:`survey`: basins of the endpoints of many local searches.
@@ -212,6 +289,8 @@ class Census:
         The searches' final values.
     problem : SymmetricProblem
         The problem surveyed (for :meth:`figure`).
+    run : SurveyRun or None
+        The run directory written by ``survey(..., out=DIR)`` (not part of :meth:`to_dict`).
     """
 
     source: str
@@ -232,6 +311,7 @@ class Census:
     distance: np.ndarray = field(repr=False)
     grad_norm: np.ndarray = field(repr=False)
     problem: object = field(default=None, repr=False)
+    run: SurveyRun | None = field(default=None, repr=False)
 
     def shares(self) -> dict[str, object]:
         """Share of the starts per kind, each a :class:`~spurious.core._stats.Rate` (±3σ Wilson)."""
@@ -278,13 +358,64 @@ class Census:
             }
         )
 
-    def save(self, directory: str | Path, *, figure: bool = True) -> tuple[Path, ...]:
-        """Write ``census.json``, ``endpoints.npz`` and ``basins.png`` into ``directory`` (created), each atomically.
+    def table(self):
+        """The basins as a tidy :class:`pandas.DataFrame`, one row each (the rows of ``census.parquet``).
 
-        ``endpoints.npz`` holds ``x`` (the certified points, ``(E, n, r)``, NaN for the
-        unconverged entry), ``kind`` and ``count`` per basin, and ``label``, ``fun``,
-        ``distance``, ``grad_norm`` per start. ``basins.png`` is :meth:`figure` (written when
-        ``figure`` is True and matplotlib is installed).
+        Columns (:data:`TABLE_COLUMNS`): ``basin`` (its index, the ``label`` of
+        ``endpoints.npz``), ``kind``, ``count``, ``share``, ``ci_low`` and ``ci_high`` (the ±3σ
+        Wilson interval), ``f``, ``distance`` (``‖x xᵀ − M*‖_F``), ``grad_norm``,
+        ``hess_min_eig`` (NaN when not computed), ``local_min`` (nullable boolean: <NA> when
+        undecided), ``method`` and ``reason`` (the certificate's), ``refined``, ``spread`` (NaN
+        for the unconverged entry), ``near``, and ``x``: the certified point as a list of the
+        ``n·r`` entries of ``x`` in row-major order (``np.reshape(x, (n, r))``), None for the
+        unconverged entry.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        import pandas as pd
+
+        def num(v):
+            return float("nan") if v is None else float(v)
+
+        rows = [
+            {
+                "basin": i,
+                "kind": b.kind,
+                "count": b.count,
+                "share": b.share,
+                "ci_low": b.ci[0],
+                "ci_high": b.ci[1],
+                "f": b.f,
+                "distance": b.distance,
+                "grad_norm": b.grad_norm,
+                "hess_min_eig": num(b.hess_min_eig),
+                "local_min": b.local_min,
+                "method": b.method,
+                "reason": b.reason,
+                "refined": b.refined,
+                "spread": num(b.spread),
+                "near": b.near,
+                "x": None if b.x is None else [float(v) for v in b.x.ravel()],
+            }
+            for i, b in enumerate(self.basins)
+        ]
+        df = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+        df = df.astype({"basin": "int64", "count": "int64", "near": "int64", "refined": bool})
+        for c in ("share", "ci_low", "ci_high", "f", "distance", "grad_norm", "hess_min_eig", "spread"):
+            df[c] = df[c].astype("float64")
+        df["local_min"] = pd.array(list(df["local_min"]), dtype="boolean")
+        return df
+
+    def save(self, directory: str | Path, *, figure: bool = True) -> tuple[Path, ...]:
+        """Write the census files into ``directory`` (created), each atomically.
+
+        ``census.json`` (:meth:`to_dict`), ``census.parquet`` (:meth:`table`, one row per basin),
+        ``endpoints.npz`` — ``x`` (the certified points, ``(E, n, r)``, NaN for the unconverged
+        entry), ``kind`` and ``count`` per basin, and ``label``, ``fun``, ``distance``,
+        ``grad_norm`` per start —, ``basins.png`` (:meth:`figure`, when ``figure`` is True and
+        matplotlib is installed) and ``summary.md`` (:func:`summary_markdown`).
 
         Parameters
         ----------
@@ -295,14 +426,17 @@ class Census:
         Returns
         -------
         tuple of Path
-            The files written.
+            The files written, in the order above.
         """
         from spurious.core._atomic import atomic_write
+        from spurious.studies._report import atomic_write_text
 
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         text = json.dumps(_finite(self.to_dict()), indent=1) + "\n"
         js = atomic_write(d / "census.json", lambda p: p.write_text(text, encoding="utf-8"))
+        table = self.table()
+        pq = atomic_write(d / "census.parquet", lambda p: table.to_parquet(p, index=False))
         xs = np.full((len(self.basins), self.n, self.r), np.nan)
         for i, b in enumerate(self.basins):
             if b.x is not None:
@@ -317,13 +451,17 @@ class Census:
             "grad_norm": self.grad_norm,
         }
         npz = atomic_write(d / "endpoints.npz", lambda p: np.savez(p, **arrays), suffix=".npz")
-        if not figure or self.problem is None:
-            return js, npz
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            return js, npz
-        return js, npz, self.figure(d / "basins.png")
+        files = [js, pq, npz]
+        if figure and self.problem is not None:
+            try:
+                import matplotlib  # noqa: F401
+            except ImportError:
+                pass
+            else:
+                files.append(self.figure(d / "basins.png"))
+        summary = d / "summary.md"
+        atomic_write_text(summary, summary_markdown(self.to_dict(), figure=d / "basins.png" in files))
+        return (*files, summary)
 
     def figure(self, path: str | Path) -> Path:
         """Draw the census into ``path`` (PNG, written atomically).
@@ -470,6 +608,83 @@ def render(d: dict) -> str:
     if d["contradictions"]:
         lines.append("  CONTRADICTS " + "; ".join(d["contradictions"]))
     return "\n".join(lines)
+
+
+def summary_markdown(d: dict, *, figure: bool = False) -> str:
+    """``summary.md`` of a census from its :meth:`Census.to_dict`: what was surveyed and how, the
+    basins with their ±3σ Wilson intervals and certificates, the RIP bounds and the guarantees.
+
+    Parameters
+    ----------
+    d : dict
+        :meth:`Census.to_dict`.
+    figure : bool
+        Show ``basins.png`` (written beside it).
+
+    Returns
+    -------
+    str
+    """
+    from spurious.studies._report import _md
+
+    opts = d["options"]
+    how = ", ".join(f"{k} {format_value(v)}" for k, v in opts.items() if k not in ("tol", "success", "stall"))
+    lines = [
+        f"# Survey of {_md(d['source'])}",
+        "",
+        f"- source: {_md(d['source'])} (n = {d['n']}, r = {d['r']})",
+        f"- starts: {d['starts']:,} ({d['init']} starts), seed {d['seed']}",
+        f"- method: {d['method']} ({_md(how)})",
+        f"- grouping: ‖xxᵀ − yyᵀ‖_F ≤ tol·‖M*‖_F with tol = {format_value(opts['tol'])}; converged: within "
+        f"{format_value(opts['success'])} of M* or ‖∇f‖ ≤ {format_value(opts['stall'])}·‖∇f(x₀)‖",
+        "- counts: " + ", ".join(f"{k} {v:,}" for k, v in d["counts"].items()),
+        "",
+        "## Basins",
+        "",
+        f"Shares of the {d['starts']:,} starts with ±3σ Wilson intervals (`census.parquet` holds these rows).",
+        "",
+        "| # | kind | count | share % | ±3σ Wilson % | f | ‖xxᵀ − M*‖_F | ‖∇f‖ | local min | point |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    notes = []
+    for i, e in enumerate(d["endpoints"]):
+        lo, hi = e["ci"]
+        x = "—" if e["x"] is None else format_value(np.asarray(e["x"], dtype=float))
+        verdict = {True: "yes", False: "no", None: "undecided"}[e["local_min"]]
+        cells = [
+            str(i),
+            e["kind"],
+            f"{e['count']:,}",
+            _pct(e["share"]),
+            f"[{_pct(lo)}, {_pct(hi)}]",
+            format_value(e["f"]),
+            format_value(e["distance"]),
+            format_value(e["grad_norm"]),
+            f"{verdict} ({e['method']})",
+            x,
+        ]
+        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        notes.append(f"{i}. **{e['kind']}**: {_md(e['reason'])}")
+    lines += ["", *notes, "", "## RIP and guarantees", ""]
+    rip = d["rip"]
+    if rip is None:
+        lines.append("Not computed (no sensing operator, or skipped).")
+    else:
+        how = "exact" if rip["method"] == "exact" else "adversarial lower bound, exact full-rank upper bound"
+        lines += [
+            f"δ over rank ≤ {rip['rank']} in [{rip['lower']:.10g}, {rip['upper']:.10g}] ({how}).",
+            "",
+            "| theorem | conclusion | δ below | RIP rank | status |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for g in d["guarantees"]:
+            cells = [g["theorem"], g["conclusion"], format_value(g["threshold"]), g["rip_rank"], g["status"]]
+            lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    if d["contradictions"]:
+        lines += ["", "**Contradictions**: " + "; ".join(_md(c) for c in d["contradictions"])]
+    if figure:
+        lines += ["", "## Figure", "", "![basins](basins.png)"]
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------------
@@ -674,6 +889,8 @@ def survey(
     rip: bool = True,
     workers: int | None = None,
     scheduler: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
     **solver_options,
 ) -> Census:
     """A landscape census: ``starts`` local searches, their endpoints grouped and certified.
@@ -716,8 +933,18 @@ def survey(
         depend on it.
     scheduler : str, optional
         A Dask scheduler address instead of local processes.
+    out : path-like, optional
+        A run directory (module docstring): every finished chunk of starts is saved there at
+        once, and the census files, ``summary.md`` and ``manifest.json`` at the end
+        (``Census.run`` says where). A directory holding this survey complete is reused (its
+        verified chunks are read, nothing is recomputed); one holding another survey or run is
+        refused.
+    resume : bool
+        Finish the survey already in ``out`` (same parameters, seed and source): only chunks
+        without a verified file run, and the census is that of an uninterrupted run.
     **solver_options
-        Other keywords of the method (``nesterov``, ``grad``, ``perturb_radius`` …).
+        Other keywords of the method (``nesterov``, ``grad``, ``perturb_radius`` …); JSON-able
+        ones only with ``out`` (the manifest records them).
 
     Returns
     -------
@@ -726,9 +953,15 @@ def survey(
     Raises
     ------
     InputError
-        Bad arguments (the message names the argument).
+        Bad arguments (the message names the argument); with ``out``, a directory holding
+        another run, or this one unfinished without ``resume``.
     TooLargeError
         ``starts × steps`` beyond the work budget.
+
+    Notes
+    -----
+    With ``workers > 1`` the chunks run in processes started with ``spawn``, which re-imports
+    the calling script: call ``survey`` under ``if __name__ == "__main__":`` there.
 
     Examples
     --------
@@ -740,7 +973,6 @@ def survey(
     """
     from spurious.core._problems import SymmetricProblem
     from spurious.core._sources import as_problem
-    from spurious.core._stats import binomial_rate
     from spurious.studies._execution import execute
 
     starts = check_int(starts, "starts", 1)
@@ -780,19 +1012,60 @@ def survey(
         "stall": stall,
         "grad_stop": grad_stop,
     }
+    settings = {
+        "source": _source_name(source),
+        "problem": problem,
+        "starts": starts,
+        "method": method,
+        "init_name": init_name,
+        "seed": seed,
+        "solver": solver,
+        "grad_stop": grad_stop,
+        "tol": tol,
+        "success": success,
+        "stall": stall,
+        "rip": rip,
+    }
+    workers = 1 if workers is None and scheduler is None else workers
+    if out is not None:
+        return _survey_into(Path(out), bool(resume), chunks, params, settings, x0, workers, scheduler)
+    if resume:
+        raise InputError("resume: needs out, the run directory to finish")
     frames: dict[int, object] = {}
     execute(
         chunks,
         run_chunk=_run_chunk,
         params=params,
         seed=seed,
-        on_done=lambda out: frames.__setitem__(out.index, out.frame),
-        workers=1 if workers is None and scheduler is None else workers,
+        on_done=lambda res: frames.__setitem__(res.index, res.frame),
+        workers=workers,
         scheduler=scheduler,
     )
     import pandas as pd
 
-    df = pd.concat([frames[i] for i in range(len(chunks))], ignore_index=True)
+    return _census(pd.concat([frames[i] for i in range(len(chunks))], ignore_index=True), **settings)
+
+
+def _census(
+    df,
+    *,
+    source: str,
+    problem,
+    starts: int,
+    method: str,
+    init_name: str,
+    seed: int,
+    solver: dict,
+    grad_stop: float | None,
+    tol: float,
+    success: float,
+    stall: float,
+    rip: bool,
+) -> Census:
+    """The census of the searches' rows ``df`` (chunk frames in start order): steps 2–5 of the module docstring."""
+    from spurious.core._stats import binomial_rate
+
+    n, rr = problem.n, problem.r
     X = df[[f"x{j}" for j in range(n * rr)]].to_numpy().reshape(starts, n, rr)
     fun = df["fun"].to_numpy(dtype=float)
     dist = df["distance"].to_numpy(dtype=float)
@@ -919,7 +1192,7 @@ def survey(
         bounds, guar, contra = _rip_and_guarantees(problem, rr, seed, counts)
     options = {**solver, "grad_stop": grad_stop, "tol": tol, "success": success, "stall": stall}
     return Census(
-        source=_source_name(source),
+        source=source,
         n=n,
         r=rr,
         starts=starts,
@@ -938,6 +1211,245 @@ def survey(
         grad_norm=gnorm,
         problem=problem,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# the run directory
+
+
+def _fingerprint(problem) -> str:
+    """SHA-256 of the problem's kind, ``n``, ``r``, and of ``f``, ``∇f`` and ``‖x xᵀ − M*‖_F`` at fixed probe points.
+
+    Defined for every problem (dense or matrix-free operator, a user's callables, any loss)
+    without reading its internals: :data:`FINGERPRINT_PROBES` standard Gaussian points of a
+    fixed stream, the values written with 12 significant digits (the last bits of a BLAS
+    reduction do not change it). Two sources with the same fingerprint have the same
+    objective and ground truth at these points: a run directory is resumed only on its source.
+    """
+    import hashlib
+
+    probes = np.random.default_rng(0).standard_normal((FINGERPRINT_PROBES, problem.n, problem.r))
+    values = [problem.value(probes), problem.gradient(probes), problem.distance(probes)]
+    text = f"{type(problem).__name__} {problem.n} {problem.r} " + " ".join(
+        f"{v:.12g}" for v in np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in values])
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _identity(chunks: list, settings: dict, x0: np.ndarray | None) -> dict:
+    """The manifest fields that identify a survey (:data:`spurious.studies._runner.IDENTITY`)."""
+    import hashlib
+
+    from spurious.studies._runner import _jsonable
+
+    problem = settings["problem"]
+    for key, value in settings["solver"].items():  # the manifest records every setting
+        _jsonable(value, f"out: the solver option {key} ({type(value).__name__})")
+    given = None
+    if x0 is not None:
+        given = hashlib.sha256(f"{x0.shape}".encode() + np.ascontiguousarray(x0, dtype=np.float64).tobytes())
+    parameters = {
+        "source": settings["source"],
+        "source_fingerprint": _fingerprint(problem),
+        "n": problem.n,
+        "r": problem.r,
+        "starts": settings["starts"],
+        "method": settings["method"],
+        "init": settings["init_name"],
+        "init_sha256": None if given is None else given.hexdigest(),
+        "solver": settings["solver"],
+        "grad_stop": settings["grad_stop"],
+        "tol": settings["tol"],
+        "success": settings["success"],
+        "stall": settings["stall"],
+        "rip": settings["rip"],
+    }
+    return {
+        "experiment": "survey",
+        "parameters": _jsonable(parameters, "out: the survey's settings"),
+        "seed": settings["seed"],
+        "quick": False,
+        "chunks": [{"first": a, "count": k} for _, (a, k, _) in chunks],
+    }
+
+
+#: how a differing identity field is named in the refusal
+_FIELD_NAMES = {"source_fingerprint": "source (its fingerprint)", "init_sha256": "given starts", "chunks": "chunking"}
+
+
+def _check_survey_dir(out: Path, identity: dict) -> None:
+    """Refuse ``out`` when its manifest records another run, or a survey of other settings (named)."""
+    try:
+        old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no manifest, or an unreadable one: _check_out says which
+    if not isinstance(old, dict):
+        return
+    if old.get("experiment") != "survey":
+        raise InputError(f"--out {out} holds a run of {old.get('experiment')!r}, not a survey; give another --out")
+    mine, theirs = identity["parameters"], old.get("parameters") or {}
+    differ = [k for k in mine if theirs.get(k) != mine[k]]
+    differ += [k for k in ("seed", "chunks") if old.get(k) != identity[k] and not (k == "chunks" and differ)]
+    if differ:
+        raise InputError(
+            f"--out {out} holds a survey of {theirs.get('source')!r} with different "
+            f"{', '.join(_FIELD_NAMES.get(k, k) for k in differ)}; surveys are never mixed: "
+            f"give another --out (or delete {out})"
+        )
+
+
+def _survey_into(out: Path, resume: bool, chunks: list, params: dict, settings: dict, x0, workers, scheduler) -> Census:
+    """:func:`survey` into the run directory ``out`` (module docstring), with the runner's chunk files."""
+    import dataclasses
+    import os
+    import socket
+    import time
+
+    import pandas as pd
+
+    from spurious.studies import _runner as rd
+    from spurious.studies._execution import check_scheduler, execute
+
+    if scheduler is not None:
+        scheduler = check_scheduler(scheduler)
+    identity = _identity(chunks, settings, x0)
+    keys = identity["chunks"]
+    with rd._run_lock(out):
+        _check_survey_dir(out, identity)
+        old = rd._check_out(out, identity, resume)
+        (out / "chunks").mkdir(exist_ok=True)
+        for stale in (out / "chunks").glob(".*.tmp"):
+            stale.unlink()
+        session = {
+            "started": time.time(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "workers": None if scheduler else workers,
+            "scheduler": scheduler,
+        }
+        records = (old or {}).get("chunk_runs", {})
+        done = {i for i, key in enumerate(keys) if rd._verified_chunk(out, i, key, records.get(str(i)))}
+        manifest = {
+            **identity,
+            "description": "landscape census: spurious.survey",
+            "versions": rd.versions(),
+            "git_commit": rd.git_commit(),
+            "status": "running",
+            "sessions": [*(old or {}).get("sessions", []), session],
+            "chunk_runs": {k: v for k, v in records.items() if int(k) in done},
+        }
+        pending = [task for task in chunks if task[0] not in done]
+        rd._write_manifest(out, manifest)
+
+        def on_done(res) -> None:
+            path = rd.chunk_path(out, res.index)
+            rd._write_parquet(res.frame, path)
+            manifest["chunk_runs"][str(res.index)] = {
+                "chunk": keys[res.index],
+                "host": res.host,
+                "pid": res.pid,
+                "started": res.started,
+                "seconds": res.seconds,
+                "rows": len(res.frame),
+                "sha256": rd.file_sha256(path),
+            }
+            rd._write_manifest(out, manifest)
+
+        t0 = time.perf_counter()
+        try:
+            execute(
+                pending,
+                run_chunk=_run_chunk,
+                params=params,
+                seed=settings["seed"],
+                on_done=on_done,
+                workers=workers,
+                scheduler=scheduler,
+            )
+        except BaseException:
+            if old is None and not manifest["chunk_runs"]:  # nothing ran in a fresh directory: leave nothing
+                rd._remove_empty_run(out)
+                raise
+            manifest["status"] = "interrupted"
+            try:
+                rd._write_manifest(out, manifest)
+            except OSError as exc:  # e.g. the disk that stopped the run is still full
+                log.warning("%s: could not mark the manifest interrupted (%s)", out, exc.strerror or exc)
+            log.info(
+                "survey interrupted: %d of %d chunks in %s; finish it with resume",
+                len(manifest["chunk_runs"]),
+                len(keys),
+                out,
+            )
+            raise
+        frame = pd.concat([pd.read_parquet(rd.chunk_path(out, i)) for i in range(len(keys))], ignore_index=True)
+        census = _census(frame, **settings)
+        files = census.save(out)
+        session.update(seconds=time.perf_counter() - t0, chunks_run=len(pending), chunks_reused=len(done))
+        manifest.update(status="complete", finished=time.time(), counts=census.counts, files=[p.name for p in files])
+        rd._write_manifest(out, manifest)
+    run = SurveyRun(out, files, out / "manifest.json", len(pending), len(done))
+    return dataclasses.replace(census, run=run)
+
+
+def read_starts(path: str | Path, n: int, r: int) -> np.ndarray:
+    """Given starts from a file: an ``.npy`` array ``(K, n, r)`` (``(n, r)`` for one start), or an ``.npz`` holding one.
+
+    Read as instance files are (:mod:`spurious.core._arrayfiles`): ``allow_pickle=False``, the
+    declared dtype and shape checked from the header before any data is read, and the file
+    refused when its arrays would need more memory than the limit. An ``.npz`` must hold one
+    array, or one named ``starts``.
+
+    Parameters
+    ----------
+    path : path-like
+    n, r : int
+        The problem's size and search rank.
+
+    Returns
+    -------
+    (K, n, r) float64 array
+        Finite.
+
+    Raises
+    ------
+    InputError
+        A missing file, not an ``.npy``/``.npz`` file, a pickle, a dtype that is not real, a
+        shape other than ``(K, n, r)`` or ``(n, r)``, no starts, NaN or inf (each message names
+        the path).
+    TooLargeError
+        The declared arrays exceed the file-size limit (nothing was read).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "starts.npy"
+    >>> np.save(f, np.zeros((3, 2, 1)))
+    >>> read_starts(f, 2, 1).shape
+    (3, 2, 1)
+    """
+    from spurious.core._arrayfiles import declared_arrays, read_arrays
+    from spurious.core._validation import as_real_array
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    declared = declared_arrays(path)
+    name = "starts" if "starts" in declared else (next(iter(declared)) if len(declared) == 1 else None)
+    if name is None:
+        raise InputError(
+            f"{path}: holds {len(declared)} arrays ({', '.join(declared) or 'none'}); "
+            "expected one, or one named 'starts'"
+        )
+    shape, dtype = declared[name]
+    what = f"{path}" + (f": {name!r}" if name else "")
+    if dtype.kind not in "fiu":
+        raise InputError(f"{what}: dtype {dtype}, expected real numbers")
+    if len(shape) not in (2, 3) or tuple(shape[-2:]) != (n, r):
+        raise InputError(f"{what}: shape {shape}, expected (K, {n}, {r}) or ({n}, {r}) (n and r of the problem)")
+    if shape[0] == 0:
+        raise InputError(f"{what}: holds no starts (shape {shape})")
+    return as_real_array(read_arrays(path)[name], what).reshape(-1, n, r)
 
 
 def _median(a: np.ndarray) -> float:
