@@ -10,7 +10,8 @@ Matrix-free operators (:class:`MatrixFreeOperator`; the user guide, "Operators a
 ``quadratic_sensing`` / ``from_vectors`` (rank-one ``a_i a_iᵀ``, memory ``m·n``),
 ``entry_sampling`` / ``from_entries`` (PSD matrix completion, memory ``O(|Ω|)``),
 ``gaussian_blocks`` / ``symmetric_gaussian_blocks`` (regenerated from a seed, never stored)
-and ``from_callables`` (a user's own ``apply`` / ``adjoint``).
+and ``from_callables`` (a user's own ``apply`` / ``adjoint``). ``to_torch`` gives a rank-one or
+completion operator's torch twin (:class:`TorchOperator`: the same maps on a CPU or CUDA device).
 """
 
 from spurious.core._matrix_free import (
@@ -39,6 +40,7 @@ from spurious.core._operators import (
     sparse_binary,
     symmetric_gaussian,
 )
+from spurious.core._torch_operators import TorchOperator, to_torch
 
 __all__ = [
     "CallableOperator",
@@ -48,6 +50,7 @@ __all__ = [
     "RankOneOperator",
     "RectangularOperator",
     "SensingOperator",
+    "TorchOperator",
     "entry_sampling",
     "from_callables",
     "from_entries",
@@ -63,4 +66,5 @@ __all__ = [
     "sparse_binary",
     "symmetric_gaussian",
     "symmetric_gaussian_blocks",
+    "to_torch",
 ]

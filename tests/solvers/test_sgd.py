@@ -392,11 +392,3 @@ def test_bad_input(ex3, kw):
 def test_needs_least_squares():
     with pytest.raises(InputError, match="QuadraticLoss"):
         sgd(one_bit(np.eye(2), 1), trials=1, steps=1, lr=1e-3)
-
-
-def test_matrix_free_operator_is_refused_by_name():
-    from spurious.core._matrix_free import quadratic_sensing
-
-    p = least_squares(quadratic_sensing(50, 5, rng=0), np.ones((5, 1)))
-    with pytest.raises(InputError, match=r"rank-one operator.*sp\.gd"):
-        sgd(p, trials=2, steps=3, lr=1e-3)

@@ -88,8 +88,10 @@ import numpy as np
 from spurious.core._budget import check_work
 from spurious.core._errors import InputError
 from spurious.core._losses import QuadraticLoss
+from spurious.core._matrix_free import EntrySamplingOperator, GaussianBlockOperator, RankOneOperator
 from spurious.core._operators import SensingOperator
 from spurious.core._problems import SymmetricProblem
+from spurious.core._torch_operators import TorchOperator
 from spurious.core._validation import check_float, check_int
 from spurious.solvers import _prng
 from spurious.solvers._result import LocalSearchResult, Status, Trajectory, classify_outcomes
@@ -118,19 +120,46 @@ def gradient_coefficient(grad: str, m: int) -> float:
     raise InputError(f"grad = {grad!r}: expected one of {', '.join(GRADS)}")
 
 
-def sensing_data(problem: SymmetricProblem) -> tuple[np.ndarray, np.ndarray]:
-    """Dense measurement matrices ``A`` ``(m, n, n)`` and measurements ``b`` ``(m,)`` of a least-squares problem."""
+def sampling_source(problem: SymmetricProblem) -> tuple[object, np.ndarray]:
+    """What the batch-one step samples, and the measurements ``b`` ``(m,)``, of a least-squares problem.
+
+    Returns the dense measurement matrices ``A`` ``(m, n, n)`` of a dense operator, or the
+    rank-one / completion operator itself (its ``sampled_apply`` gives ``A_i x`` in ``O(n r)``;
+    a torch twin gives its source). Gaussian-block and callable operators are refused with
+    :class:`InputError`: neither can produce a single ``A_i``.
+    """
     loss = getattr(problem, "loss", None)
     if not isinstance(problem, SymmetricProblem) or not isinstance(loss, QuadraticLoss):
         raise InputError("problem: SGD needs a SymmetricProblem with a QuadraticLoss (least squares)")
-    if not isinstance(loss.operator, SensingOperator):
-        kind = getattr(loss.operator, "kind", type(loss.operator).__name__)
-        raise InputError(
-            f"problem: SGD with batch size one samples dense A_i; a {kind} operator has none "
-            "(use sp.gd, sp.perturbed_gd or sp.projected_sgd, which run matrix-free)"
+    op = loss.operator
+    b = np.ascontiguousarray(loss.b, dtype=np.float64)
+    if isinstance(op, TorchOperator):
+        op = op.source
+    if isinstance(op, SensingOperator):
+        return np.ascontiguousarray(op.matrices(), dtype=np.float64), b
+    if isinstance(op, RankOneOperator | EntrySamplingOperator):
+        return op, b
+    if isinstance(op, GaussianBlockOperator):
+        why = (
+            "regenerates its A_i from one seed in row blocks, so a single A_i cannot be drawn "
+            "without regenerating every row before it"
         )
-    A = np.ascontiguousarray(loss.operator.matrices(), dtype=np.float64)
-    return A, np.ascontiguousarray(loss.b, dtype=np.float64)
+    else:
+        why = "exposes only apply/adjoint, so a single A_i is not available"
+    kind = getattr(op, "kind", type(op).__name__)
+    raise InputError(
+        f"problem: SGD with batch size one samples one A_i per step; a {kind} operator {why} "
+        "(use sp.gd, sp.perturbed_gd or sp.projected_sgd, which run matrix-free, "
+        "or operator.to_dense() at small n)"
+    )
+
+
+def sensing_data(problem: SymmetricProblem) -> tuple[np.ndarray, np.ndarray]:
+    """Dense measurement matrices ``A`` ``(m, n, n)`` and measurements ``b`` ``(m,)`` of a dense problem."""
+    source, b = sampling_source(problem)
+    if not isinstance(source, np.ndarray):
+        raise source._dense_only("dense measurement matrices")
+    return source, b
 
 
 def gaussian_init(
@@ -166,20 +195,25 @@ def _numba_threads(workers: int | None):
         numba.set_num_threads(old)
 
 
-def _advance_numba(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit, workers) -> None:
+def _advance_numba(source, b, x, v, s, steps, lr, beta, coef, flush, alive, nit, workers) -> None:
     from spurious.solvers import _sgd_kernels
 
-    kernel = _sgd_kernels.sgd_momentum if A.shape[1] <= WIDE_KERNEL_N else _sgd_kernels.sgd_momentum_wide
+    if isinstance(source, RankOneOperator):
+        kernel, data = _sgd_kernels.sgd_momentum_rank_one, source.a
+    else:
+        kernel = _sgd_kernels.sgd_momentum if source.shape[1] <= WIDE_KERNEL_N else _sgd_kernels.sgd_momentum_wide
+        data = source
     with _numba_threads(workers):
-        kernel(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
+        kernel(data, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
 
 
 def _diagnostics(problem: SymmetricProblem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``f``, ``‖∇f‖_F`` and ``‖xxᵀ − M*‖_F`` per trial (NaN/inf where ``x`` is not finite)."""
-    T = x.shape[0]
+    T, n, r = x.shape
     fun, gn, dist = np.empty(T), np.empty(T), np.empty(T)
+    per_trial = n * r if problem.loss.factored else n * n  # matrix-free operators chunk their own work
     with np.errstate(over="ignore", invalid="ignore"):
-        for c in trial_chunks(T, x.shape[1]):
+        for c in trial_chunks(T, per_trial):
             fun[c] = problem.value(x[c])
             g = problem.gradient(x[c])
             gn[c] = np.sqrt(np.sum(g * g, axis=(-1, -2)))
@@ -298,9 +332,8 @@ def sgd(
     from spurious.core._sources import as_problem
 
     problem, point = as_problem(problem)
-    A, b = sensing_data(problem)
-    m, n, _ = A.shape
-    r = problem.r
+    source, b = sampling_source(problem)
+    m, n, r = b.shape[0], problem.n, problem.r
     steps = check_int(steps, "steps", 0)
     seed = check_int(seed, "seed", 0)
     cell = check_int(cell, "cell", 0)
@@ -329,7 +362,9 @@ def sgd(
         T = x.shape[0]
     check_work(float(T) * steps, f"sgd: trials = {T} × steps = {steps}")
     if backend == "auto":
-        backend = "numba"
+        backend = "numpy" if isinstance(source, EntrySamplingOperator) else "numba"
+    if backend == "numba" and isinstance(source, EntrySamplingOperator):
+        raise InputError("backend = 'numba': no compiled kernel for completion operators (use 'numpy' or 'torch')")
     if backend != "torch" and dtype != "float64":
         raise InputError(f"dtype = {dtype!r}: only the torch backend runs in float32")
     if backend != "torch" and device is not None:
@@ -363,7 +398,7 @@ def sgd(
             rec.append(_diagnostics(problem, xs))
 
         x, alive, nit, device = sgd_torch(
-            A,
+            source,
             b,
             x,
             s,
@@ -381,9 +416,9 @@ def sgd(
         done = 0
         for k in segs:
             if backend == "numba":
-                _advance_numba(A, b, x, v, s, k, lr, beta, coef, flush, alive, nit, workers)
+                _advance_numba(source, b, x, v, s, k, lr, beta, coef, flush, alive, nit, workers)
             else:
-                advance_numpy(A, b, x, v, s, k, lr, beta, coef, flush, alive, nit)
+                advance_numpy(source, b, x, v, s, k, lr, beta, coef, flush, alive, nit)
             done += k
             if record_every is not None:
                 rec_it.append(done)

@@ -276,6 +276,68 @@ def _wide(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pragma: n
         nit[t] += cnt
 
 
+def _rank_one(a, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pragma: no cover - compiled
+    """Same arguments and results as :func:`_wide`, for rank-one measurements ``A_i = a_i a_iᵀ``.
+
+    ``a`` is ``(m, n)`` (the vectors; never ``A_i`` itself): ``p = a_iᵀ x`` (``r`` numbers), then
+    ``A_i x = a_i pᵀ`` and ``⟨A_i, x xᵀ⟩ = ⟨x, a_i pᵀ⟩``, ``O(n r)`` per step — the arithmetic
+    of the numpy step (``RankOneOperator.sampled_apply``), equal to it to rounding.
+    """
+    T, n, r = x.shape
+    m = np.uint64(a.shape[0])
+    un = np.uint64(n)
+    af = a.ravel()
+    for t in prange(T):
+        X = np.empty((r, n))
+        V = np.empty((r, n))
+        P = np.empty(r)
+        for j in range(n):
+            for c in range(r):
+                X[c, j] = x[t, j, c]
+                V[c, j] = v[t, j, c]
+        s0, s1, s2, s3 = s[0, t], s[1, t], s[2, t], s[3, t]
+        live = alive[t]
+        cnt = 0
+        for _k in range(steps):
+            u, s0, s1, s2, s3 = _next_u64(s0, s1, s2, s3)
+            i = _index(u, m)
+            if not live:
+                continue
+            row = i * un  # unsigned offsets: no wrap-around checks
+            for c in range(r):
+                p = 0.0
+                for j in range(n):
+                    p += af[row + np.uint64(j)] * X[c, j]
+                P[c] = p
+            y = 0.0
+            for j in range(n):
+                aj = af[row + np.uint64(j)]
+                for c in range(r):
+                    y += X[c, j] * (aj * P[c])
+            R = coef * (y - b[i])
+            if not np.isfinite(R):
+                live = False
+                continue
+            cnt += 1
+            for c in range(r):
+                for j in range(n):
+                    vn = beta * V[c, j] + R * (af[row + np.uint64(j)] * P[c])
+                    vn = 0.0 if abs(vn) < flush else vn
+                    xn = X[c, j] - lr * vn
+                    V[c, j] = vn
+                    X[c, j] = 0.0 if abs(xn) < flush else xn
+        for j in range(n):
+            for c in range(r):
+                x[t, j, c] = X[c, j]
+                v[t, j, c] = V[c, j]
+        s[0, t] = s0
+        s[1, t] = s1
+        s[2, t] = s2
+        s[3, t] = s3
+        alive[t] = live
+        nit[t] += cnt
+
+
 # ----------------------------------------------------------------------------- compiled kernels
 
 _JIT = {"fastmath": False, "cache": True, "nogil": True}
@@ -296,6 +358,8 @@ KERNELS = {
     ("lanes", False): njit(parallel=False, **_JIT)(_twin(_lanes, "_lanes_serial")),
     ("wide", True): njit(parallel=True, **_JIT)(_wide),
     ("wide", False): njit(parallel=False, **_JIT)(_twin(_wide, "_wide_serial")),
+    ("rank-one", True): njit(parallel=True, **_JIT)(_rank_one),
+    ("rank-one", False): njit(parallel=False, **_JIT)(_twin(_rank_one, "_rank_one_serial")),
 }
 
 _announced = False
@@ -321,9 +385,18 @@ def _c(a: np.ndarray, dtype) -> np.ndarray:
     return np.array(a, dtype=dtype, order="C")
 
 
+def _readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only C-contiguous float64 view of ``a`` (a copy only if the layout or dtype differ)."""
+    a = np.ascontiguousarray(a, dtype=np.float64).view()
+    a.setflags(write=False)
+    return a
+
+
 def _advance(kind, A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
     kernel = KERNELS[kind, get_num_threads() > 1]
-    A, b = _c(A, np.float64), _c(b, np.float64)
+    # the rank-one vectors come read-only from their operator (hundreds of MB at large n): never copied
+    A = _readonly(A) if kind == "rank-one" else _c(A, np.float64)
+    b = _c(b, np.float64)
     outs = (x, v, s, alive, nit)
     work = [_c(a, d) for a, d in zip(outs, (np.float64, np.float64, np.uint64, np.bool_, np.int64), strict=True)]
     steps, lr, beta, coef, flush = int(steps), float(lr), float(beta), float(coef), float(flush)
@@ -384,3 +457,16 @@ def sgd_momentum_wide(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -
         As for :func:`sgd_momentum`.
     """
     _advance("wide", A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
+
+
+def sgd_momentum_rank_one(a, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
+    """Same as :func:`sgd_momentum_wide` for rank-one measurements ``A_i = a_i a_iᵀ`` given by ``a``.
+
+    Parameters
+    ----------
+    a : (m, n) float64
+        The measurement vectors (:class:`~spurious.operators.RankOneOperator`'s ``a``).
+    b, x, v, s, steps, lr, beta, coef, flush, alive, nit
+        As for :func:`sgd_momentum`.
+    """
+    _advance("rank-one", a, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)

@@ -22,42 +22,13 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from spurious.core._errors import InputError
+from spurious.core._torch_operators import import_torch, resolve_device, to_torch, torch_available, torch_dtype
 from spurious.solvers import _prng
+
+__all__ = ["resolve_device", "sgd_torch", "torch_available"]
 
 #: Largest number of indices moved to the device at once.
 MAX_CHUNK_INDICES = 2**22
-
-
-def torch_available() -> bool:
-    """Whether torch can be imported."""
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _import_torch():
-    try:
-        import torch
-    except ImportError:
-        raise InputError("backend = 'torch': torch is not installed (pip install 'spurious[torch]')") from None
-    return torch
-
-
-def resolve_device(device: str | None):
-    """The torch device for ``device`` (default ``"cpu"``); :class:`InputError` if unknown or unavailable."""
-    torch = _import_torch()
-    try:
-        dev = torch.device(device or "cpu")
-    except (RuntimeError, TypeError):
-        raise InputError(f"device = {device!r}: not a torch device") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device = {device!r}: CUDA is not available")
-    if dev.type not in ("cpu", "cuda"):
-        raise InputError(f"device = {device!r}: only cpu and cuda are supported")
-    return dev
 
 
 @contextmanager
@@ -72,7 +43,7 @@ def _threads(torch, workers: int | None, dev):
 
 
 def sgd_torch(
-    A: np.ndarray,
+    source,
     b: np.ndarray,
     x0: np.ndarray,
     s: np.ndarray,
@@ -91,7 +62,9 @@ def sgd_torch(
 
     Parameters
     ----------
-    A : (m, n, n), b : (m,) the measurement matrices and measurements
+    source : the dense measurement matrices ``(m, n, n)``, or a rank-one or completion operator
+        (its torch twin, :func:`spurious.operators.to_torch`, computes ``A_i x`` on the device)
+    b : (m,) the measurements
     x0 : (T, n, r) initial points; ``v₀ = 0``
     s : (4, T) uint64 xoshiro256++ states, advanced in place (one draw per step and trial)
     segments : step counts; after each, ``record(steps_done, x)`` is called (for trajectories)
@@ -99,12 +72,19 @@ def sgd_torch(
     flush : flush-to-zero threshold (0: off), :func:`spurious.sgd`'s ``flush_below``
     device, dtype, workers : torch device, ``"float64"``/``"float32"``, CPU threads
     """
-    torch = _import_torch()
+    torch = import_torch()
     dev = resolve_device(device)
-    tdt = {"float64": torch.float64, "float32": torch.float32}[dtype]
+    tdt = torch_dtype(dtype)
     T = x0.shape[0]
-    m = A.shape[0]
-    At = torch.as_tensor(A, dtype=tdt, device=dev)
+    m = b.shape[0]
+    if isinstance(source, np.ndarray):
+        At = torch.as_tensor(source, dtype=tdt, device=dev)
+
+        def apply_i(i, u):
+            return torch.bmm(At[i], u)
+
+    else:
+        apply_i = to_torch(source, str(dev), dtype).tensor_sampled_apply
     bt = torch.as_tensor(b, dtype=tdt, device=dev)
     x = torch.as_tensor(np.ascontiguousarray(x0), dtype=tdt, device=dev).clone()
     v = torch.zeros_like(x)
@@ -120,7 +100,7 @@ def sgd_torch(
                 idx = torch.from_numpy(_prng.indices_np(s, m, k)).to(dev)
                 for step in range(k):
                     i = idx[step]
-                    Ax = torch.bmm(At[i], x)
+                    Ax = apply_i(i, x)
                     y = (x * Ax).sum(dim=(1, 2))
                     R = coef * (y - bt[i])
                     ok = alive & torch.isfinite(R)
