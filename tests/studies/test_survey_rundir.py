@@ -205,3 +205,13 @@ def test_read_starts_gives_the_census_of_the_array(tmp_path):
     )
     np.save(tmp_path / "one.npy", np.array([[0.3], [0.6]], dtype=np.float32))
     assert read_starts(tmp_path / "one.npy", 2, 1).shape == (1, 2, 1)
+
+
+def test_a_fresh_directory_whose_first_chunk_fails_is_left_as_it_was(tmp_path, monkeypatch):
+    def fails(params, chunk, seed):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_survey, "_run_chunk", fails)
+    with pytest.raises(KeyboardInterrupt):
+        sp.survey("zhang2018-example3", out=tmp_path / "fresh", **KW)
+    assert not (tmp_path / "fresh").exists()
