@@ -48,6 +48,8 @@ PAGES = {
     "bi2021-convergence": ("bi2021", "Fig. 1 (a)–(d)"),
     "overparam": ("overparam", "the sharp threshold under overparameterization (beyond the papers)"),
     "overparam-margin": ("overparam", "strict spurious local minima under overparameterization (beyond the papers)"),
+    "rank-one-phase": ("recovery", "quadratic sensing phase transition, random vs spectral (beyond the papers)"),
+    "completion-phase": ("recovery", "matrix completion phase transition, certified failures (beyond the papers)"),
 }
 
 
