@@ -553,8 +553,9 @@ def completion_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> lis
     verdicts.append(
         Verdict(
             "runs with a row observed fewer than r times off the diagonal",
-            "fail for r ≥ 2: that row of x is not determined by the data (a sphere in an affine space of dimension "
-            "≥ 1 fits it), so M* is not identifiable; at r = 1 the row's sign is free, so luck may recover it",
+            "fail for r ≥ 2: that row of x is not determined by the data (for generic z a sphere in an affine space "
+            "of dimension ≥ 1 fits it), so M* is not identifiable; at r = 1 the row's sign is free, so luck may "
+            "recover it",
             f"{len(short)} runs with such a row, {fails} failed; {wins_hi} successes among the {len(hi)} with r ≥ 2",
             "0 successes at r ≥ 2",
             "match" if wins_hi == 0 else "miss",
@@ -572,8 +573,8 @@ def completion_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> lis
             f"{len(spur)} certified spurious local minima; largest p {top}",
             "—",
             "match",
-            "not a test: our objective has no regularizer and the theorem's constants are not numeric; a spurious "
-            "local minimum at small p is consistent with a sufficient condition",
+            "not a test: our objective has no regularizer and the theorem's constants are not numeric, so every p of "
+            "our grid may lie below its threshold; spurious local minima there are consistent with it",
         )
     )
     if "row_norm_ratio" in df:
