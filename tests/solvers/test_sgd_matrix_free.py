@@ -46,10 +46,6 @@ def twins(request):
     return least_squares(op, z), least_squares(op.to_dense(), z), kw
 
 
-def _backends_for(problem):
-    return [b for b in ("numpy", "numba", "torch") if not (b == "numba" and problem.loss.operator.kind == "completion")]
-
-
 def test_sampled_apply_is_the_dense_product():
     rng = np.random.default_rng(0)
     for op in (quadratic_sensing(40, 5, rng=0), entry_sampling(7, 0.8, rng=1)):
@@ -63,8 +59,6 @@ def test_sampled_apply_is_the_dense_product():
 def test_equals_the_dense_twin(twins, backend):
     """Momentum, flush to zero and a recorded trajectory: the same numbers as the dense numpy run."""
     problem, dense, kw = twins
-    if backend == "numba" and problem.loss.operator.kind == "completion":
-        pytest.skip("no numba kernel for completion (see test_numba_refuses_completion)")
     run = dict(trials=25, steps=600, seed=3, record_every=200, flush_below=0.02, **kw)
     ref = sgd(dense, backend="numpy", **run)
     res = sgd(problem, backend=backend, **run)
@@ -88,8 +82,6 @@ def test_the_dense_backends_agree_on_the_twin(twins):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_divergence_freezes_only_the_diverging_trials(twins, backend):
     problem, dense, kw = twins
-    if backend == "numba" and problem.loss.operator.kind == "completion":
-        pytest.skip("no numba kernel for completion")
     n = problem.n
     x0 = 0.3 * np.random.default_rng(0).standard_normal((6, n, 2))
     x0[[1, 4]] *= 1e3
@@ -107,27 +99,22 @@ def test_divergence_freezes_only_the_diverging_trials(twins, backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_trials_do_not_depend_on_the_batch(twins, backend):
     problem, _, kw = twins
-    if backend == "numba" and problem.loss.operator.kind == "completion":
-        pytest.skip("no numba kernel for completion")
     run = dict(steps=300, seed=8, backend=backend, **kw)
     whole = sgd(problem, trials=20, **run)
     part = sgd(problem, trials=5, first_trial=12, **run)
     np.testing.assert_array_equal(part.x, whole.x[12:17])
 
 
-def test_numba_rank_one_kernel_is_thread_invariant():
-    op, z, kw = _rank_one()
-    p = least_squares(op, z)
-    a = sgd(p, trials=40, steps=500, seed=1, backend="numba", workers=1, **kw)
-    b = sgd(p, trials=40, steps=500, seed=1, backend="numba", workers=2, **kw)
+def test_numba_kernels_are_thread_invariant(twins):
+    problem, _, kw = twins
+    a = sgd(problem, trials=40, steps=500, seed=1, backend="numba", workers=1, **kw)
+    b = sgd(problem, trials=40, steps=500, seed=1, backend="numba", workers=2, **kw)
     assert np.array_equal(a.x, b.x) and np.array_equal(a.nit, b.nit)
 
 
-def test_auto_picks_numba_for_rank_one_and_numpy_for_completion(twins):
+def test_auto_picks_the_numba_kernels(twins):
     problem, _, kw = twins
-    res = sgd(problem, trials=3, steps=10, seed=0, **kw)
-    expect = "numba" if problem.loss.operator.kind == "rank-one" else "numpy"
-    assert res.options["backend"] == expect
+    assert sgd(problem, trials=3, steps=10, seed=0, **kw).options["backend"] == "numba"
 
 
 def test_no_dense_matrix_is_formed(twins, monkeypatch):
@@ -140,7 +127,7 @@ def test_no_dense_matrix_is_formed(twins, monkeypatch):
     for cls in (RankOneOperator, EntrySamplingOperator):
         monkeypatch.setattr(cls, "_dense_matrix", refuse)
         monkeypatch.setattr(cls, "matrices", refuse)
-    for backend in _backends_for(problem)[:2]:
+    for backend in ("numpy", "numba"):
         sgd(problem, trials=4, steps=20, seed=0, backend=backend, record_every=10, **kw)
 
 
@@ -154,12 +141,6 @@ def test_unbiased_gradient_on_completion():
     g = (x - res.x) / lr
     mean, sd = g.mean(axis=0), g.std(axis=0) / np.sqrt(T)
     assert np.all(np.abs(mean - p.gradient(x)) < 5 * sd + 1e-6 * np.abs(mean) + 1e-9)
-
-
-def test_numba_refuses_completion():
-    op, z, kw = _completion()
-    with pytest.raises(InputError, match="completion"):
-        sgd(least_squares(op, z), trials=2, steps=3, backend="numba", **kw)
 
 
 @pytest.mark.parametrize(

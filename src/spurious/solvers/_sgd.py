@@ -199,12 +199,14 @@ def _advance_numba(source, b, x, v, s, steps, lr, beta, coef, flush, alive, nit,
     from spurious.solvers import _sgd_kernels
 
     if isinstance(source, RankOneOperator):
-        kernel, data = _sgd_kernels.sgd_momentum_rank_one, source.a
+        kernel, data = _sgd_kernels.sgd_momentum_rank_one, (source.a,)
+    elif isinstance(source, EntrySamplingOperator):
+        kernel, data = _sgd_kernels.sgd_momentum_completion, (source.rows, source.cols, source._half_w)
     else:
         kernel = _sgd_kernels.sgd_momentum if source.shape[1] <= WIDE_KERNEL_N else _sgd_kernels.sgd_momentum_wide
-        data = source
+        data = (source,)
     with _numba_threads(workers):
-        kernel(data, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
+        kernel(*data, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
 
 
 def _diagnostics(problem: SymmetricProblem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -362,9 +364,7 @@ def sgd(
         T = x.shape[0]
     check_work(float(T) * steps, f"sgd: trials = {T} × steps = {steps}")
     if backend == "auto":
-        backend = "numpy" if isinstance(source, EntrySamplingOperator) else "numba"
-    if backend == "numba" and isinstance(source, EntrySamplingOperator):
-        raise InputError("backend = 'numba': no compiled kernel for completion operators (use 'numpy' or 'torch')")
+        backend = "numba"
     if backend != "torch" and dtype != "float64":
         raise InputError(f"dtype = {dtype!r}: only the torch backend runs in float32")
     if backend != "torch" and device is not None:

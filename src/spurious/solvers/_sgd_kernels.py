@@ -338,6 +338,76 @@ def _rank_one(a, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pragm
         nit[t] += cnt
 
 
+def _completion(rows, cols, hw, b, x, v, s, steps, lr, beta, coef, flush, alive, nit):  # pragma: no cover - compiled
+    """Same results as :func:`_wide` for completion, ``A_k = (w_k/2)(e_i e_jᵀ + e_j e_iᵀ)`` at ``(rows_k, cols_k)``.
+
+    ``A_k x`` is zero off rows ``i`` and ``j`` (``hw = w/2``): ``(A_k x)_i = hw·x_j``,
+    ``(A_k x)_j = hw·x_i`` (both halves on one row when ``i = j``), and ``⟨A_k, x xᵀ⟩`` is their
+    inner product with ``x`` — the numpy step (``EntrySamplingOperator.sampled_apply``) to
+    rounding. Off the two rows the step is ``v ← βv``; a trial whose ``x`` is not finite stops at
+    its next step, as in the dense step (where ``⟨A_k, x xᵀ⟩`` is then not finite).
+    """
+    T, n, r = x.shape
+    m = np.uint64(rows.shape[0])
+    for t in prange(T):
+        X = np.empty((r, n))
+        V = np.empty((r, n))
+        axi = np.empty(r)
+        axj = np.empty(r)
+        bad = False
+        for j in range(n):
+            for c in range(r):
+                X[c, j] = x[t, j, c]
+                V[c, j] = v[t, j, c]
+                bad = bad or not np.isfinite(X[c, j])
+        s0, s1, s2, s3 = s[0, t], s[1, t], s[2, t], s[3, t]
+        live = alive[t]
+        cnt = 0
+        for _k in range(steps):
+            u, s0, s1, s2, s3 = _next_u64(s0, s1, s2, s3)
+            k = _index(u, m)
+            if not live:
+                continue
+            if bad:
+                live = False
+                continue
+            ri, ci, h = rows[k], cols[k], hw[k]
+            y = 0.0
+            for c in range(r):
+                if ri == ci:
+                    axi[c] = h * X[c, ri] + h * X[c, ri]
+                    axj[c] = 0.0
+                    y += X[c, ri] * axi[c]
+                else:
+                    axi[c] = h * X[c, ci]
+                    axj[c] = h * X[c, ri]
+                    y += X[c, ri] * axi[c] + X[c, ci] * axj[c]
+            R = coef * (y - b[k])
+            if not np.isfinite(R):
+                live = False
+                continue
+            cnt += 1
+            for c in range(r):
+                for j in range(n):
+                    g = R * axi[c] if j == ri else (R * axj[c] if j == ci else 0.0)
+                    vn = beta * V[c, j] + g
+                    vn = 0.0 if abs(vn) < flush else vn
+                    xn = X[c, j] - lr * vn
+                    V[c, j] = vn
+                    X[c, j] = 0.0 if abs(xn) < flush else xn
+                bad = bad or not (np.isfinite(X[c, ri]) and np.isfinite(X[c, ci]))
+        for j in range(n):
+            for c in range(r):
+                x[t, j, c] = X[c, j]
+                v[t, j, c] = V[c, j]
+        s[0, t] = s0
+        s[1, t] = s1
+        s[2, t] = s2
+        s[3, t] = s3
+        alive[t] = live
+        nit[t] += cnt
+
+
 # ----------------------------------------------------------------------------- compiled kernels
 
 _JIT = {"fastmath": False, "cache": True, "nogil": True}
@@ -360,6 +430,8 @@ KERNELS = {
     ("wide", False): njit(parallel=False, **_JIT)(_twin(_wide, "_wide_serial")),
     ("rank-one", True): njit(parallel=True, **_JIT)(_rank_one),
     ("rank-one", False): njit(parallel=False, **_JIT)(_twin(_rank_one, "_rank_one_serial")),
+    ("completion", True): njit(parallel=True, **_JIT)(_completion),
+    ("completion", False): njit(parallel=False, **_JIT)(_twin(_completion, "_completion_serial")),
 }
 
 _announced = False
@@ -385,17 +457,20 @@ def _c(a: np.ndarray, dtype) -> np.ndarray:
     return np.array(a, dtype=dtype, order="C")
 
 
-def _readonly(a: np.ndarray) -> np.ndarray:
-    """A read-only C-contiguous float64 view of ``a`` (a copy only if the layout or dtype differ)."""
-    a = np.ascontiguousarray(a, dtype=np.float64).view()
+def _readonly(a: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """A read-only C-contiguous view of ``a`` as ``dtype`` (a copy only if the layout or dtype differ)."""
+    a = np.ascontiguousarray(a, dtype=dtype).view()
     a.setflags(write=False)
     return a
 
 
-def _advance(kind, A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
+def _advance(kind, data, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
+    """Run kernel ``kind`` on the operator arrays ``data`` (a tuple: ``(A,)``, ``(a,)`` or ``(rows, cols, hw)``)."""
     kernel = KERNELS[kind, get_num_threads() > 1]
-    # the rank-one vectors come read-only from their operator (hundreds of MB at large n): never copied
-    A = _readonly(A) if kind == "rank-one" else _c(A, np.float64)
+    if kind in ("lanes", "wide"):
+        data = (_c(data[0], np.float64),)
+    else:  # an operator's own read-only arrays (hundreds of MB at large n): viewed, never copied
+        data = tuple(_readonly(d, np.int64 if d.dtype.kind in "iu" else np.float64) for d in data)
     b = _c(b, np.float64)
     outs = (x, v, s, alive, nit)
     work = [_c(a, d) for a, d in zip(outs, (np.float64, np.float64, np.uint64, np.bool_, np.int64), strict=True)]
@@ -404,10 +479,10 @@ def _advance(kind, A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> N
 
     def call(k: int) -> None:
         if kernel.signatures:
-            kernel(A, b, work[0], work[1], work[2], k, lr, beta, coef, flush, work[3], work[4])
+            kernel(*data, b, work[0], work[1], work[2], k, lr, beta, coef, flush, work[3], work[4])
             return
         with event.install_listener("numba:compile", _CompileNotice()):
-            kernel(A, b, work[0], work[1], work[2], k, lr, beta, coef, flush, work[3], work[4])
+            kernel(*data, b, work[0], work[1], work[2], k, lr, beta, coef, flush, work[3], work[4])
 
     if not _progress.active() or steps == 0:
         call(steps)
@@ -445,7 +520,7 @@ def sgd_momentum(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> Non
     Runs the serial compilation when numba runs one thread, the parallel one otherwise (same
     bits); arrays of another layout or dtype are copied in and out.
     """
-    _advance("lanes", A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
+    _advance("lanes", (A,), b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
 
 
 def sgd_momentum_wide(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
@@ -456,7 +531,7 @@ def sgd_momentum_wide(A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -
     A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit
         As for :func:`sgd_momentum`.
     """
-    _advance("wide", A, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
+    _advance("wide", (A,), b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
 
 
 def sgd_momentum_rank_one(a, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
@@ -469,4 +544,19 @@ def sgd_momentum_rank_one(a, b, x, v, s, steps, lr, beta, coef, flush, alive, ni
     b, x, v, s, steps, lr, beta, coef, flush, alive, nit
         As for :func:`sgd_momentum`.
     """
-    _advance("rank-one", a, b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
+    _advance("rank-one", (a,), b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
+
+
+def sgd_momentum_completion(rows, cols, hw, b, x, v, s, steps, lr, beta, coef, flush, alive, nit) -> None:
+    """Same as :func:`sgd_momentum_wide` for completion measurements given by their index pairs.
+
+    Parameters
+    ----------
+    rows, cols : (m,) int64
+        The observed pairs ``i ≤ j`` (:class:`~spurious.operators.EntrySamplingOperator`'s ``rows``, ``cols``).
+    hw : (m,) float64
+        Half the weights, ``w_k / 2`` (``√2/2`` off the diagonal, ``½`` on it).
+    b, x, v, s, steps, lr, beta, coef, flush, alive, nit
+        As for :func:`sgd_momentum`.
+    """
+    _advance("completion", (rows, cols, hw), b, x, v, s, steps, lr, beta, coef, flush, alive, nit)
