@@ -16,6 +16,10 @@ lane does exactly the arithmetic of one trial in a fixed order (``fastmath=False
 reassociation, no contraction), so a trial's result is the same bit for bit whatever the
 batch size, block boundaries or number of threads.
 
+Matrix-free operators have kernels of their own, one trial per task like :func:`_wide`:
+:func:`_rank_one` (``A_i = a_i a_iᵀ`` from the ``(m, n)`` vectors) and :func:`_completion` (two
+rows of ``x`` per step); they receive the operator's read-only arrays as views, never copies.
+
 A trial whose residual is not finite at step k stops there (``alive`` becomes False,
 ``nit`` counts the k updates it made, ``x`` and ``v`` keep their values); the others go on.
 

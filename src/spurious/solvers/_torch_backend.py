@@ -10,9 +10,11 @@ of the per-trial xoshiro256++ streams (:func:`spurious.solvers._prng.indices_np`
 to the device in chunks of steps (at most ``2²²`` indices per chunk). Hence, in float64, the
 torch result equals the numpy result up to rounding (summation order inside ``bmm``);
 float32 follows the same path with single-precision arithmetic. Divergence and the
-flush-to-zero rule act exactly as in the numpy backend. Memory: each step gathers ``A_{i_t}`` for every trial,
-``T·n²`` numbers on the device (run large batches in chunks of trials, e.g. with
-:func:`spurious.solvers._sgd_summary.sgd_failure_rate`).
+flush-to-zero rule act exactly as in the numpy backend. Memory: with dense matrices each step
+gathers ``A_{i_t}`` for every trial, ``T·n²`` numbers on the device (run large batches in chunks
+of trials, e.g. with :func:`spurious.solvers._sgd_summary.sgd_failure_rate`); on a rank-one or
+completion operator the operator's torch twin (:func:`spurious.operators.to_torch`: ``a`` or the
+index pairs on the device) gives ``A_{i_t} x_t`` in ``O(T n r)``.
 """
 
 from __future__ import annotations
