@@ -213,3 +213,22 @@ def test_certify_text_without_an_explicit_hessian_and_at_large_n(capsys):
     d["x"] = d["witness"] = [[0.5, 0.25]] * 2000
     text = render(d)
     assert len(text) < 3000 and "(2000×2)" in text and "; …]" in text  # a large point is abbreviated
+
+
+def test_rip_and_certify_on_a_matrix_free_instance(capsys, tmp_path):
+    from spurious.core._instances import make_instance
+
+    path = save_instance(tmp_path / "r1.npz", make_instance("rank-one", 30, 2, m=300, seed=0))
+    code, out, _ = run(capsys, "rip", "--instance", str(path), "--samples", "200", "--starts", "1", "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["exact"] == 1.0 and d["exact_from"] == "rank H ≤ m < N" and d["rank"] == 4
+    assert 0 < d["sampled"] <= d["lower"] <= d["upper"] == 1.0
+    code, out, _ = run(capsys, "rip", "--instance", str(path), "--samples", "50", "--starts", "1")
+    assert code == 0 and "rank of H ≤ m < N" in out
+    z = tmp_path / "z.npy"
+    np.save(z, make_instance("rank-one", 30, 2, m=300, seed=0).z)
+    code, out, _ = run(capsys, "certify", "--instance", str(path), "--x-file", str(z), "--json")
+    d = json.loads(out)
+    assert code == 0 and d["hessian"] == "lanczos" and d["local_min"] is True
+    assert 0 <= d["hess_residual"] <= d["eig_tol_abs"]

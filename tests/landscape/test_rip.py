@@ -168,3 +168,70 @@ def test_rip_bounds_refuses_bad_scalars(kw):
     args = {"rank": 2, **kw}
     with pytest.raises(InputError, match=next(iter(kw))):
         rip_bounds(example3_operator(), **args)
+
+
+# ----------------------------------------------------------------------------- matrix-free operators
+
+
+def _matrix_free_kinds():
+    from spurious.core import _matrix_free as mf
+
+    dense = gaussian(30, 4, rng=5)
+    return {
+        "rank-one": mf.quadratic_sensing(40, 6, rng=1),
+        "completion": mf.entry_sampling(6, 0.6, rng=4),
+        "gaussian": mf.gaussian_blocks(60, 5, seed=2),
+        "callable": mf.from_callables(dense.n, dense.m, dense.apply, dense.adjoint),
+    }
+
+
+@pytest.mark.parametrize("kind", ["rank-one", "completion", "gaussian", "callable"])
+def test_matrix_free_bounds_equal_the_dense_twin(kind):
+    op = _matrix_free_kinds()[kind]
+    free = rip_bounds(op, 2, samples=400, starts=2, maxiter=60, rng=3)
+    dense = rip_bounds(op.to_dense(), 2, samples=400, starts=2, maxiter=60, rng=3)
+    assert free.sampled == pytest.approx(dense.sampled, rel=1e-12)  # the same draws, the same ratios
+    assert free.adversarial == pytest.approx(dense.adversarial, rel=1e-6, abs=1e-9)
+    assert free.sampled <= free.lower <= free.upper
+    if op.m < op.N:  # a singular kernel: δ_n = 1 without an eigensolve
+        assert (free.exact, free.lam_min, free.exact_from) == (1.0, 0.0, "rank H ≤ m < N")
+        assert np.isnan(free.lam_max) and dense.exact == pytest.approx(1.0, abs=1e-9)
+    else:
+        assert free.exact == pytest.approx(dense.exact, rel=1e-12) and free.exact_from == "eigenvalues of H"
+
+
+def test_matrix_free_sampled_ratios_equal_the_dense_ones():
+    op = _matrix_free_kinds()["rank-one"]
+    np.testing.assert_allclose(
+        sampled_ratios(op, 3, 50, rng=0), sampled_ratios(op.to_dense(), 3, 50, rng=0), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("kind", ["rank-one", "completion"])
+def test_matrix_free_ratio_gradient_finite_differences(kind):
+    from spurious.landscape._rip import _ratio_and_grad, _ratio_and_grad_free
+
+    op = _matrix_free_kinds()[kind]
+    n, k = op.n, 2
+    rng = np.random.default_rng(0)
+    u, d = rng.standard_normal(n * k), rng.standard_normal(n * k)
+    signs = np.array([1.0, -1.0])
+    rho, g, _ = _ratio_and_grad_free(u, signs, op, n, k)
+    rho_d, g_d, _ = _ratio_and_grad(u, signs, op.to_dense().matrix, n, k)
+    assert rho == pytest.approx(rho_d, rel=1e-12)
+    np.testing.assert_allclose(g, g_d, rtol=1e-10, atol=1e-12)
+    h = 1e-6
+    fd = (_ratio_and_grad_free(u + h * d, signs, op, n, k)[0] - _ratio_and_grad_free(u - h * d, signs, op, n, k)[0]) / (
+        2 * h
+    )
+    assert fd == pytest.approx(float(g @ d), rel=1e-6, abs=1e-9)
+
+
+def test_matrix_free_work_is_counted_per_ratio():
+    from spurious.core._instances import make_instance
+
+    inst = make_instance("rank-one", 200, 2, m=4000, seed=0)  # a ratio costs ~2·m·n·k flops here
+    with pytest.raises(TooLargeError, match="units per ratio"):
+        rip_bounds(inst, 4, samples=10**8)
+    b = rip_bounds(inst, 4, samples=50, starts=1, maxiter=5, rng=0)  # the instance itself is accepted
+    assert b.exact == 1.0 and b.lower > 0.5  # rank-one measurements: far from isometric (‖a‖⁴ ≈ n²)

@@ -59,7 +59,8 @@ def render(res: dict) -> str:
     lines = [
         f"rank K            {res['rank']}   (n = {res['n']}{'; ' + how if how else ''})",
         f"δ_K ∈             [{res['lower']:.6g}, {res['upper']:.6g}]   (lower: {res['method']})",
-        f"exact full rank   {res['exact']:.6g}   (δ over all ranks, from the eigenvalues of H: bounds δ_K from above)",
+        f"exact full rank   {res['exact']:.6g}   (δ over all ranks, from the {_exact_from(res)}: "
+        "bounds δ_K from above)",
     ]
     if exact_rank:
         lines.append(f"adversarial       {res['adversarial']:.6g}   (K ≥ n: every matrix has rank ≤ K, δ_K is exact)")
@@ -74,3 +75,9 @@ def render(res: dict) -> str:
         f"ratio range seen  [{res['alpha']:.6g}, {res['beta']:.6g}]   (‖A(X)‖²/‖X‖² over the rank-K matrices tried)",
     ]
     return "\n".join(lines)
+
+
+def _exact_from(res: dict) -> str:
+    if res.get("exact_from") == "rank H ≤ m < N":
+        return "rank of H ≤ m < N = n(n+1)/2 (H singular, no eigensolve)"
+    return "eigenvalues of H"

@@ -7,6 +7,7 @@ import numpy as np
 
 from spurious.core._errors import InputError
 from spurious.core._instances import Instance
+from spurious.core._matrix_free import MatrixFreeOperator
 from spurious.core._operators import RectangularOperator, SensingOperator
 from spurious.core._problems import AsymmetricProblem, SymmetricProblem
 
@@ -56,14 +57,16 @@ def as_problem(obj: object, r: int | None = None) -> tuple[SymmetricProblem | As
     raise InputError(f"expected {SOURCES}, got {type(obj).__name__}")
 
 
-def as_operator(obj: object) -> SensingOperator | RectangularOperator:
-    """The sensing operator of an operator, example (or name), instance or least-squares problem."""
-    if isinstance(obj, SensingOperator | RectangularOperator):
+def as_operator(obj: object) -> SensingOperator | RectangularOperator | MatrixFreeOperator:
+    """The sensing operator (dense or matrix-free) of an operator, example (or name), instance or least-squares
+    problem."""
+    kinds = SensingOperator | RectangularOperator | MatrixFreeOperator
+    if isinstance(obj, kinds):
         return obj
     inst = _instance_of(obj)
     if inst is not None:
         return inst.operator
     op = getattr(getattr(obj, "loss", None), "operator", None)
-    if isinstance(op, SensingOperator | RectangularOperator):
+    if isinstance(op, kinds):
         return op
     raise InputError(f"expected a sensing operator or {SOURCES} with a least-squares loss, got {type(obj).__name__}")

@@ -16,6 +16,14 @@ For k < n, computing δ_k is NP-hard in general; :func:`rip_bounds` brackets it:
 
 Any ratio actually attained is a valid inner bound on ``[α_k, β_k]``, so
 ``sampled ≤ adversarial ≤ δ_k ≤ upper``.
+
+Matrix-free operators (:mod:`spurious.operators`: rank-one, completion, Gaussian blocks, a
+user's callables) run the same bounds through their maps, never forming ``m × N``: the
+sampled ratios through ``A(X Xᵀ)`` (``apply_outer``), the adversarial search through
+``A(U S Uᵀ)`` (``apply_sym``) and ``A*(y) U`` (``adjoint_apply``), ``O(m n k)`` per ratio for
+rank-one measurements. The full-rank bound needs no eigensolver when ``m < N``: then
+``rank H ≤ m < N``, ``λ_min(H) = 0`` and ``δ_n = 1`` exactly (``lam_max`` is not computed); for
+``m ≥ N`` the kernel of the dense twin is formed (refused above the kernel limit).
 """
 
 from __future__ import annotations
@@ -28,9 +36,10 @@ import numpy as np
 from spurious.core._budget import check_work
 from spurious.core._errors import InputError, VerificationError
 from spurious.core._linalg import smat, svec
+from spurious.core._matrix_free import MatrixFreeOperator, is_matrix_free
 from spurious.core._operators import DEFAULT_MAX_BYTES, SensingOperator
 from spurious.core._rng import RNGLike, as_generator
-from spurious.core._summary import short_repr, summary_lines
+from spurious.core._summary import format_value, short_repr, summary_lines
 from spurious.core._validation import check_bytes, check_float, check_int
 
 log = logging.getLogger(__name__)
@@ -105,8 +114,11 @@ class RIPBounds:
         The smallest and largest ratio ``‖A(X)‖²/‖X‖²`` attained (rank ≤ k), so that
         ``α_k ≤ alpha`` and ``beta ≤ β_k``; for ``rank ≥ n`` the extreme eigenvalues of ``H``.
     lam_min, lam_max : float
-        Extreme eigenvalues of ``H`` (``α_n``, ``β_n``).
+        Extreme eigenvalues of ``H`` (``α_n``, ``β_n``); for a matrix-free operator with
+        ``m < N``, ``lam_min = 0`` (``rank H ≤ m``) and ``lam_max`` is NaN (not computed).
     samples, starts : int
+    exact_from : str
+        How ``exact`` was obtained: ``"eigenvalues of H"`` or ``"rank H ≤ m < N"``.
     """
 
     lower: float
@@ -123,6 +135,7 @@ class RIPBounds:
     lam_max: float
     samples: int
     starts: int
+    exact_from: str = "eigenvalues of H"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -138,6 +151,7 @@ class RIPBounds:
             "beta": self.beta,
             "samples": self.samples,
             "starts": self.starts,
+            "exact_from": self.exact_from,
         }
 
     def __str__(self) -> str:
@@ -148,7 +162,7 @@ class RIPBounds:
                 ("δ upper", self.upper),
                 ("lower by", self.method),
                 ("sampled (bi2021)", self.sampled),
-                ("exact full rank", self.exact),
+                ("exact full rank", f"{format_value(self.exact)} ({self.exact_from})"),
                 ("ratio range seen", (self.alpha, self.beta)),
                 ("samples, starts", (self.samples, self.starts)),
             ],
@@ -169,16 +183,23 @@ def sampled_ratios(
     n = operator.n
     g = as_generator(rng)
     k = min(rank, n)
-    per = 8.0 * (n * k + 2 * n * n + operator.N + operator.m)
+    free = is_matrix_free(operator)
+    per = 8.0 * (n * k + operator.m) * 2 if free else 8.0 * (n * k + 2 * n * n + operator.N + operator.m)
     chunk = max(1, int(_CHUNK_BYTES // per))
     out = np.empty(samples)
     x_lo = x_hi = None
     for start in range(0, samples, chunk):
         t = min(chunk, samples - start)
         X = g.standard_normal((t, n, k))
-        S = svec(X @ np.swapaxes(X, -1, -2))
-        AX = S @ operator.matrix.T
-        ratio = np.einsum("ij,ij->i", AX, AX) / np.einsum("ij,ij->i", S, S)
+        if free:  # ‖X Xᵀ‖_F = ‖Xᵀ X‖_F: no n × n matrix
+            AX = operator.apply_outer(X)
+            K = np.swapaxes(X, -1, -2) @ X
+            norm_sq = np.einsum("tij,tij->t", K, K)
+        else:
+            S = svec(X @ np.swapaxes(X, -1, -2))
+            AX = S @ operator.matrix.T
+            norm_sq = np.einsum("ij,ij->i", S, S)
+        ratio = np.einsum("ij,ij->i", AX, AX) / norm_sq
         out[start : start + t] = ratio
         if return_extremes:
             i_lo, i_hi = int(np.argmin(ratio)), int(np.argmax(ratio))
@@ -207,8 +228,24 @@ def _ratio_and_grad(u: np.ndarray, signs: np.ndarray, A: np.ndarray, n: int, k: 
     return rho, gU.ravel(), b
 
 
+def _ratio_and_grad_free(u: np.ndarray, signs: np.ndarray, op: MatrixFreeOperator, n: int, k: int):
+    """:func:`_ratio_and_grad` through a matrix-free operator's maps (no ``n × n`` matrix)."""
+    U = u.reshape(n, k)
+    Us = U * signs  # U S
+    KS = (U.T @ U) * signs  # K S, K = UᵀU
+    b = float(np.sum(KS * KS.T))  # ‖U S Uᵀ‖_F² = tr(K S K S)
+    if b <= 1e-300:
+        return 0.0, np.zeros_like(u), 0.0
+    AX = op.apply_sym(U, 0.5 * Us)  # A(U S Uᵀ)
+    a = float(AX @ AX)
+    rho = a / b
+    # as in _ratio_and_grad: d/dU = 4 (A*(A(X)) U S − ρ X U S)/b with X U S = U S K S
+    gU = 4.0 * (op.adjoint_apply(AX, Us) - rho * (Us @ KS)) / b
+    return rho, gU.ravel(), b
+
+
 def adversarial_ratios(
-    operator: SensingOperator,
+    operator: SensingOperator | MatrixFreeOperator,
     rank: int,
     *,
     starts: int = 8,
@@ -228,7 +265,10 @@ def adversarial_ratios(
 
     n = operator.n
     k = min(rank, n)
-    A = operator.matrix
+    if is_matrix_free(operator):
+        ratio_and_grad, A = _ratio_and_grad_free, operator
+    else:
+        ratio_and_grad, A = _ratio_and_grad, operator.matrix
     g = as_generator(rng)
     cands: list[tuple[np.ndarray, np.ndarray]] = []
     for U0 in init or []:
@@ -240,12 +280,12 @@ def adversarial_ratios(
         for sign in (1.0, -1.0):
 
             def fun(u, signs=signs, sign=sign):
-                rho, gr, _ = _ratio_and_grad(u, signs, A, n, k)
+                rho, gr, _ = ratio_and_grad(u, signs, A, n, k)
                 return sign * rho, sign * gr
 
             res = scipy.optimize.minimize(fun, U0.ravel(), jac=True, method="L-BFGS-B", options={"maxiter": maxiter})
-            rho, _, b = _ratio_and_grad(res.x, signs, A, n, k)
-            rho0, _, b0 = _ratio_and_grad(U0.ravel(), signs, A, n, k)
+            rho, _, b = ratio_and_grad(res.x, signs, A, n, k)
+            rho0, _, b0 = ratio_and_grad(U0.ravel(), signs, A, n, k)
             for val, bb in ((rho, b), (rho0, b0)):
                 if bb > 1e-300:
                     lo, hi = min(lo, val), max(hi, val)
@@ -265,8 +305,8 @@ def rip_bounds(
 
     Parameters
     ----------
-    obj : SensingOperator, str, Example, Instance or least-squares problem
-        The operator, or what carries one: a built-in example's name, an
+    obj : SensingOperator, MatrixFreeOperator, str, Example, Instance or least-squares problem
+        The operator (dense or matrix-free), or what carries one: a built-in example's name, an
         :class:`~spurious.Example`, an :class:`~spurious.Instance`, a least-squares problem.
     rank : int
         The rank ``k`` of the test matrices (``2r`` or ``4r`` in the theorems), not the
@@ -314,25 +354,26 @@ def rip_bounds(
     from spurious.core._sources import as_operator
 
     operator = as_operator(obj)
-    if not isinstance(operator, SensingOperator):
-        raise InputError(f"operator: expected a symmetric SensingOperator, got {type(operator).__name__}")
+    if not isinstance(operator, SensingOperator | MatrixFreeOperator):
+        raise InputError(
+            f"operator: expected a symmetric sensing operator (dense or matrix-free), got {type(operator).__name__}"
+        )
     rank = check_int(rank, "rank", 1)
     samples = check_int(samples, "samples", 0)
     starts = check_int(starts, "starts", 0)
     maxiter = check_int(maxiter, "maxiter", 1)
+    per = _ratio_units(operator, rank)
     check_work(
-        float(samples) + 2.0 * starts * maxiter,
-        f"rip: samples = {samples} + 2 × starts = {starts} × maxiter = {maxiter}",
+        (float(samples) + 2.0 * starts * maxiter) * per,
+        f"rip: (samples = {samples} + 2 × starts = {starts} × maxiter = {maxiter})"
+        + (f" × {per:.3g} units per ratio (matrix-free, m·n·k = {operator.m}·{operator.n}·{rank})" if per > 1 else ""),
     )
     check_bytes(8.0 * samples, f"the ratios of samples = {samples}", DEFAULT_MAX_BYTES)
-    n, N = operator.n, operator.N
+    n = operator.n
     if rank < n and samples == 0 and starts == 0:
         raise InputError(f"rank = {rank} < n = {n}: a lower bound needs samples > 0 or starts > 0")
-    check_bytes(8.0 * N * N * 3, f"the {N}×{N} kernel H and its eigendecomposition", MAX_KERNEL_BYTES)
     g = as_generator(rng)
-    lam = np.linalg.eigvalsh(operator.kernel())
-    lam_min, lam_max = float(lam[0]), float(lam[-1])
-    exact = delta_from_bounds(lam_min, lam_max)
+    lam_min, lam_max, exact, exact_from = _full_rank(operator)
 
     sampled = None
     init: list[np.ndarray] = []
@@ -352,8 +393,8 @@ def rip_bounds(
         alpha, beta = min(a_lo, s_lo), max(a_hi, s_hi)
         adversarial = delta_from_bounds(alpha, beta)
         method = "adversarial"
-    tol = 1e-9 * max(abs(lam_max), 1e-300)
-    if min(alpha, s_lo) < lam_min - tol or max(beta, s_hi) > lam_max + tol:
+    tol = 1e-9 * max(abs(lam_max) if np.isfinite(lam_max) else max(beta, s_hi, 0.0), 1e-300)
+    if min(alpha, s_lo) < lam_min - tol or max(beta, s_hi) > lam_max + tol:  # False for NaN lam_max
         raise VerificationError(
             f"rip: attained ratio range [{alpha:.6g}, {beta:.6g}] outside the spectrum [{lam_min:.6g}, {lam_max:.6g}]"
         )
@@ -375,4 +416,33 @@ def rip_bounds(
         lam_max=lam_max,
         samples=int(samples),
         starts=int(starts),
+        exact_from=exact_from,
     )
+
+
+#: Floating-point operations per work unit (a unit is ~15 ns on one core, :mod:`spurious.core._budget`).
+_FLOPS_PER_UNIT = 75.0
+
+
+def _ratio_units(operator, rank: int) -> float:
+    """Work units of one ratio: 1 for a dense operator (small n), ``~2 m n k`` flops for a matrix-free one."""
+    if not is_matrix_free(operator):
+        return 1.0
+    return max(1.0, 2.0 * operator.m * operator.n * min(rank, operator.n) / _FLOPS_PER_UNIT)
+
+
+def _full_rank(operator) -> tuple[float, float, float, str]:
+    """``(λ_min(H), λ_max(H), δ_n, how)``: from the kernel's eigenvalues, or ``(0, NaN, 1)`` when ``m < N``.
+
+    A matrix-free operator with fewer measurements than ``N = n(n+1)/2`` has a singular kernel
+    (``rank AᵀA ≤ m``), so the full-rank δ is 1 without an eigensolve; with ``m ≥ N`` its dense
+    twin's kernel is formed, under the same limit as a dense operator's.
+    """
+    N = operator.N
+    if is_matrix_free(operator) and operator.m < N:
+        return 0.0, float("nan"), 1.0, "rank H ≤ m < N"
+    check_bytes(8.0 * N * N * 3, f"the {N}×{N} kernel H and its eigendecomposition", MAX_KERNEL_BYTES)
+    dense = operator.to_dense() if is_matrix_free(operator) else operator
+    lam = np.linalg.eigvalsh(dense.kernel())
+    lam_min, lam_max = float(lam[0]), float(lam[-1])
+    return lam_min, lam_max, delta_from_bounds(lam_min, lam_max), "eigenvalues of H"
