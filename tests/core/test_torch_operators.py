@@ -37,6 +37,8 @@ MAPS = {
     "adjoint_apply (broadcast y)": lambda o, a: o.adjoint_apply(a["y"][0], a["U"]),
     "residual_adjoint_apply": lambda o, a: o.residual_adjoint_apply(a["U"], a["y"][0]),
     "one matrix": lambda o, a: o.apply_outer(a["U"][0]),
+    "hessian_core": lambda o, a: o.hessian_core(a["U"], a["V"], a["y"]),
+    "hessian_core (one point)": lambda o, a: o.hessian_core(a["U"][0], a["V"], a["y"][0]),
 }
 
 

@@ -3,8 +3,8 @@
 ``to_torch(op, device, dtype)`` copies what defines a rank-one or completion operator to the
 device — the vectors ``a`` (``m × n``), or the index pairs and weights of ``Ω`` — and returns a
 :class:`~spurious.operators.MatrixFreeOperator` whose maps (``apply``, ``adjoint``,
-``apply_outer``, ``apply_sym``, ``adjoint_apply``, ``residual_adjoint_apply``) compute in torch
-and take and return float64 numpy arrays. Every solver and certificate that runs on a
+``apply_outer``, ``apply_sym``, ``adjoint_apply``, ``residual_adjoint_apply``,
+``hessian_core``) compute in torch and take and return float64 numpy arrays. Every solver and certificate that runs on a
 matrix-free operator therefore runs on the twin unchanged (``sp.gd``, ``sp.perturbed_gd``,
 ``sp.projected_sgd``, ``sp.certify``, ``sp.init.spectral``), with the ``O(m n r)`` products on the
 device; each call moves its factor ``(T, n, r)`` in and its result out (``T·n·r`` or ``T·m``
@@ -115,10 +115,7 @@ class TorchOperator(MatrixFreeOperator):
     # ------------------------------------------------------------------ host ↔ device
     def _t(self, a: np.ndarray):
         torch = import_torch()
-        a = np.ascontiguousarray(a)
-        if not a.flags.writeable:  # torch shares the memory of a writeable array only
-            a = a.copy()
-        return torch.as_tensor(a, dtype=self._tdtype, device=self.device)
+        return torch.tensor(np.asarray(a), dtype=self._tdtype, device=self.device)  # a copy: inputs may be read-only
 
     @staticmethod
     def _np(t) -> np.ndarray:
@@ -174,6 +171,14 @@ class TorchOperator(MatrixFreeOperator):
         out = self._batched(lambda u: self._residual_t(u, bt), U.shape[1:], 24.0 * self.m * U.shape[2], U)
         return out.reshape((*lead, *U.shape[1:]))
 
+    def hessian_core(self, x: np.ndarray, u: np.ndarray, res: np.ndarray) -> np.ndarray:
+        x, u = np.broadcast_arrays(_factor(x, self.n, "x"), _factor(u, self.n))
+        lead = x.shape[:-2]
+        x, u = x.reshape((-1, *x.shape[-2:])), u.reshape((-1, *u.shape[-2:]))
+        res = np.broadcast_to(_measurements(res, self.m), (*lead, self.m)).reshape(-1, self.m)
+        out = self._batched(self._hessian_core_t, x.shape[1:], 40.0 * self.m * x.shape[2], x, u, res)
+        return out.reshape((*lead, *x.shape[1:]))
+
     def frobenius_norm_sq(self) -> float:
         return self.source.frobenius_norm_sq()
 
@@ -208,6 +213,10 @@ class TorchOperator(MatrixFreeOperator):
     def _residual_t(self, U, b):
         """``A*(A(U Uᵀ) − b) U`` (fused where cheaper)."""
         return self._adjoint_apply_t(self._outer_t(U) - b, U)
+
+    def _hessian_core_t(self, x, u, res):
+        """``A*(res) u + A*(A(x uᵀ + u xᵀ)) x`` (fused where cheaper)."""
+        return self._adjoint_apply_t(res, u) + self._adjoint_apply_t(self._sym_t(x, u), x)
 
     def __repr__(self) -> str:
         where = f"device={str(self.device)!r}, dtype={self.dtype!r}"
@@ -262,6 +271,12 @@ class _TorchRankOne(TorchOperator):
     def _residual_t(self, U, b):
         P = self._project(U)  # one product a U serves both A(UUᵀ) and A*(res) U
         return self._back(P * ((P * P).sum(-1) - b)[:, :, None])
+
+    def _hessian_core_t(self, x, u, res):
+        r = x.shape[2]
+        PQ = self._project(import_torch().cat([x, u], dim=-1))  # one product a [x u] and one aᵀ W serve both terms
+        P, Q = PQ[..., :r], PQ[..., r:]
+        return self._back(Q * res[:, :, None] + 2.0 * (P * Q).sum(-1)[:, :, None] * P)
 
     def tensor_sampled_apply(self, i, U):
         a = self._a[i]  # (T, n)
