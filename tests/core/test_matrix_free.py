@@ -151,8 +151,8 @@ def test_dense_only_features_name_the_kind():
         for call in (op.kernel, op.matrices):
             with pytest.raises(InputError, match=f"matrix-free {kind} operator"):
                 call()
-    prob = least_squares(KINDS["rank-one"][0], np.ones((N_SMALL, 1)))
-    with pytest.raises(InputError):
+    prob = least_squares(KINDS["gaussian"][0], np.ones((N_SMALL, 1)))  # SGD runs on rank-one and completion only
+    with pytest.raises(InputError, match="gaussian operator"):
         sp.sgd(prob, trials=2, steps=3, lr=1e-3, momentum=0.0, seed=0)
 
 
