@@ -364,6 +364,11 @@ def dof(n: int, r: int) -> int:
     return n * r - r * (r - 1) // 2
 
 
+def _certified(params: dict) -> int:
+    """How many trials of every cell have their failures certified."""
+    return min(params["certify_trials"], params["trials"])
+
+
 def _rate(sub: pd.DataFrame):
     return binomial_rate(int(sub.success.sum()), len(sub))
 
@@ -476,7 +481,7 @@ def rank_one_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list[
                 f"not a test: our largest m/n = {max(params['ratios']):g} is far below n log³ n / n = {log3:.0f} at "
                 f"n = {n}; "
                 + ("spurious minima below it are consistent with a sufficient condition. " if len(spur) else "")
-                + f"Failures certified in the first {params['certify_trials']} trials of each cell",
+                + f"Failures certified in the first {_certified(params)} trials of each cell",
             )
         )
         verdicts.append(
@@ -505,13 +510,13 @@ def rank_one_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> list[
 
 
 def _census_verdict(params: dict, df: pd.DataFrame) -> Verdict:
-    cert = df[df.trial < params["certify_trials"]]
+    cert = df[df.trial < _certified(params)]
     by_init = "; ".join(f"{init}: {_census(cert[cert.init == init])}" for init in params["inits"])
     spur = cert[cert.kind == "spurious-local-min"]
     cells = sorted({(int(a), float(b)) for a, b in zip(spur.r, spur.ratio, strict=True)})
     where = ", ".join(f"(r = {r}, {q:g})" for r, q in cells) or "none"
     return Verdict(
-        f"certified census of the failures (trials < {params['certify_trials']} of every cell)",
+        f"certified census of the failures (the first {_certified(params)} trials of every cell)",
         "— (beyond the papers) spurious local minimum / spurious second-order point / saddle / not converged",
         by_init + f"; cells with a certified spurious local minimum: {where}",
         "spurious.certify defaults (Lanczos, matrix-free)",
