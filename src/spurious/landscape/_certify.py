@@ -484,7 +484,8 @@ def certify(
     elif residual > e_abs:
         local_min, method = None, "undecided"
     elif strict:
-        ball = _strict_ball(problem, x, grad_norm, hess_min, scale, xnorm)
+        # Lanczos: the eigenvalue θ approximates lies within the residual of it (θ − ‖r‖ for the ball)
+        ball = _strict_ball(problem, x, grad_norm, hess_min - residual, scale, xnorm)
         local_min, method = (True, "strict") if ball.holds else (None, "undecided")
     elif not explicit:
         local_min, method = None, "undecided"
