@@ -13,7 +13,9 @@ endpoint, and runs ``spurious certify --instance F --x-file …`` on the ground 
 endpoint, each as its own process. Reported: wall time of every stage, GD steps, the distance
 reached, the certificates (λ_min off the symmetry, the Lanczos residual, local_min, reason) and
 the peak RSS of this process (GD) and of each certify process (``RUSAGE_CHILDREN``), against the
-4 GB budget of the issue. ``--dtype float32`` runs GD through the torch twin of the operator.
+4 GB budget of the issue. ``--dtype float32`` runs GD through the torch twin of the operator
+(:func:`spurious.operators.to_torch`; certificates are float64 whatever the GD precision);
+``--no-certify`` skips the certify processes.
 
 ``scaling``: seconds of one batched gradient (4 trials, r = 3, best of 3) for rank-one
 measurements at each n, with m = 3nr (the n = 5,000 instance's ratio) and with m fixed at
@@ -90,7 +92,7 @@ def run_instance(args) -> None:
     np.save(out / "endpoint.npy", res.x[best])
     np.save(out / "z.npy", inst.z)
     certs = {}
-    for name in ("z", "endpoint"):
+    for name in () if args.no_certify else ("z", "endpoint"):
         c, t_c = cli("certify", "--instance", str(path), "--x-file", str(out / f"{name}.npy"))
         certs[name] = {
             "seconds": round(t_c, 1),
@@ -160,6 +162,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     ap.add_argument("--grad-rtol", type=float, default=None)
+    ap.add_argument("--no-certify", action="store_true", help="skip the two certify processes")
     ap.add_argument("--sizes", default="500,1000,2000,3000,5000")
     ap.add_argument("--out", default="/tmp/spurious-large-n")
     args = ap.parse_args()

@@ -180,3 +180,15 @@ def test_kind_of_every_verdict_undecided_included():
     not_critical = dataclasses.replace(cert, first_order=False, second_order=False, local_min=None)
     assert _kind(not_critical, 1e-3)[0] == "not-converged"
     assert _kind(cert, 2.0)[0] == "global"  # within tol of M*
+
+
+def test_matrix_free_instance_gets_rip_bounds_only_within_their_budget(monkeypatch):
+    from spurious.core._instances import make_instance
+    from spurious.studies import _survey
+
+    inst = make_instance("rank-one", 8, 1, m=30, seed=0)  # m < N = 36
+    kw = {"starts": 4, "steps": 300, "seed": 0}
+    small = sp.survey(inst, **kw)
+    assert small.rip is not None and small.rip.exact_from == "rank H ≤ m < N" and small.rip.upper == 1.0
+    monkeypatch.setattr(_survey, "RIP_MAX_WORK", 1.0)
+    assert sp.survey(inst, **kw).rip is None  # beyond the budget: surveyed without the bounds

@@ -300,6 +300,7 @@ def rip_bounds(
     starts: int = 8,
     maxiter: int = 200,
     rng: RNGLike = None,
+    max_work: float | None = None,
 ) -> RIPBounds:
     """Bounds on the RIP constant ``δ_rank`` of ``operator`` (scale-free, DESIGN).
 
@@ -318,6 +319,10 @@ def rip_bounds(
     maxiter : int
         Iterations per L-BFGS run.
     rng : Generator, int or None
+    max_work : float, optional
+        Work limit of this call (:mod:`spurious.core._budget`; default ``$SPURIOUS_MAX_WORK`` or
+        10¹²): ``(samples + 2·starts·maxiter)`` ratios, each ``~2mnk/75`` units for a
+        matrix-free operator.
 
     Returns
     -------
@@ -367,6 +372,7 @@ def rip_bounds(
         (float(samples) + 2.0 * starts * maxiter) * per,
         f"rip: (samples = {samples} + 2 × starts = {starts} × maxiter = {maxiter})"
         + (f" × {per:.3g} units per ratio (matrix-free, m·n·k = {operator.m}·{operator.n}·{rank})" if per > 1 else ""),
+        limit=max_work,
     )
     check_bytes(8.0 * samples, f"the ratios of samples = {samples}", DEFAULT_MAX_BYTES)
     n = operator.n

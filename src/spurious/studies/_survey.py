@@ -102,6 +102,9 @@ REFINE_STEPS = 100
 CHUNK_STARTS = 1000
 #: Cheap settings of the RIP bounds beside the census (rank ``2r``).
 RIP_SETTINGS = {"samples": 2000, "starts": 4, "maxiter": 100}
+#: Largest work of those bounds (units of :mod:`spurious.core._budget`, ~15 ns each: about a minute
+#: on one core); a larger operator (matrix-free at large ``n``) is surveyed without them.
+RIP_MAX_WORK = 4e9
 #: Rounding allowance of the computed δ when a theorem's threshold is compared with it (Example 3
 #: sits exactly at δ = 1/2, computed as 1/2 − 1e-16: "open", not "applies").
 DELTA_ROUNDING = 1e-9
@@ -1474,15 +1477,16 @@ def _kind(cert, radius: float) -> tuple[str, str]:
 def _rip_and_guarantees(problem, r: int, seed: int, counts: dict) -> tuple:
     """RIP bounds over rank 2r (None without a sensing operator) and each guarantee's status."""
     from spurious.core._errors import TooLargeError
+    from spurious.core._matrix_free import MatrixFreeOperator
     from spurious.core._operators import SensingOperator
     from spurious.landscape._guarantees import NO_SPURIOUS, guarantees
     from spurious.landscape._rip import rip_bounds
 
     op = getattr(getattr(problem, "loss", None), "operator", None)
-    if not isinstance(op, SensingOperator):
+    if not isinstance(op, SensingOperator | MatrixFreeOperator):
         return None, (), ()
     try:
-        b = rip_bounds(op, 2 * r, rng=seed, **RIP_SETTINGS)
+        b = rip_bounds(op, 2 * r, rng=seed, max_work=RIP_MAX_WORK, **RIP_SETTINGS)
     except TooLargeError:
         return None, (), ()
     # a theorem applies when even upper + rounding satisfies it, and fails when lower − rounding fails it
