@@ -26,8 +26,7 @@ instance, in one batched :func:`spurious.gd` call, on ``f(x) = (1/m)‖A(x xᵀ)
   ``E bᵢ = tr M*``); completion observes each pair w.p. ``p`` (``E‖A(H)‖² = p‖H‖_F²``,
   ``m ≈ pN``), so ``L̂ = 8 λ̂₁ / N``; ``λ̂₁`` is the top eigenvalue of the spectral estimate;
 * **stop**: ``‖x xᵀ − M*‖_F ≤ stop_dist·‖M*‖_F``, or ``‖∇f‖_F ≤ grad_tol · L̂ · ‖x̂‖_F``
-  (``x̂`` the spectral start: below :func:`spurious.certify`'s first-order tolerance, though its
-  proof of a strict local minimum, a Newton–Kantorovich ball, may need a smaller gradient), or
+  (``x̂`` the spectral start: below :func:`spurious.certify`'s first-order tolerance), or
   ``steps`` iterations;
 * **success**: ``‖x xᵀ − M*‖_F / ‖M*‖_F ≤ success_tol`` at the end.
 
