@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -36,16 +35,9 @@ from pathlib import Path
 import numpy as np
 
 import spurious as sp
+from _timing import best, peak_rss_bytes
 
 GB = 1e9
-
-
-def rss_self() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
-
-
-def rss_children() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024.0
 
 
 def lipschitz(kind: str, M: np.ndarray, p: float | None) -> float:
@@ -87,7 +79,7 @@ def run_instance(args) -> None:
     t0 = time.perf_counter()
     res = sp.gd(prob, x0=x0, steps=args.steps, lr=lr, momentum=0.7, stop=sp.Stop(grad=rtol * g0, success=1e-6))
     t_gd = time.perf_counter() - t0
-    rss_gd = rss_self()
+    rss_gd = peak_rss_bytes()
     best = int(np.argmin(res.grad_norm))
     np.save(out / "endpoint.npy", res.x[best])
     np.save(out / "z.npy", inst.z)
@@ -117,20 +109,11 @@ def run_instance(args) -> None:
         "relative_distance": (res.distance / m_star).tolist(),
         "status": res.status.tolist(),
         "peak_rss_gd_GB": round(rss_gd / GB, 2),
-        "peak_rss_certify_GB": round(rss_children() / GB, 2),
+        "peak_rss_certify_GB": round(peak_rss_bytes(children=True) / GB, 2),
         "certify": certs,
         "written": made.get("path", str(path)),
     }
     print(json.dumps(report, indent=1))
-
-
-def best_of(f, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def run_scaling(args) -> None:
@@ -142,7 +125,7 @@ def run_scaling(args) -> None:
             inst = sp.make_instance("rank-one", n, r, m=m, seed=0)
             prob = sp.least_squares(inst.operator, inst.z, scaling="mean")
             x = sp.init.gaussian(n, r, T, seed=1)
-            t = best_of(lambda prob=prob, x=x: prob.gradient(x))
+            t = best(lambda prob=prob, x=x: prob.gradient(x))
             rows.append({"n": n, "m": m, "series": label, "seconds": t, "ns_per_mnrT": 1e9 * t / (m * n * r * T)})
             print(f"n = {n:5d}  m = {m:6d} ({label}): gradient {t:.4f} s, {rows[-1]['ns_per_mnrT']:.3f} ns per m·n·r·T")
     for label in ("m = 3nr", "m = 45000"):

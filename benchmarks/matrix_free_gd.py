@@ -14,26 +14,13 @@ from __future__ import annotations
 
 import argparse
 import platform
-import resource
 import time
 
 import numpy as np
 
 import spurious as sp
+from _timing import best, peak_rss_bytes
 from spurious.core._problems import least_squares
-
-
-def peak_rss_bytes() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
-
-
-def best(f, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def run_kind(kind: str, n: int, r: int, trials: int, steps: int, **size) -> dict:

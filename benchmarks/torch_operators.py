@@ -1,7 +1,7 @@
 """Torch twins of the matrix-free operators (issue #12): gradient time, numpy vs torch float64 vs float32.
 
-    OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 python benchmarks/torch_operators.py [--n 2000] [--m 36000] [--r 3] [--trials 4]
-        [--p 0.02] [--device cpu] [--threads 1] [--sgd-steps 2000]
+    OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 python benchmarks/torch_operators.py [--n 2000] [--m 36000] [--r 3]
+        [--trials 4] [--p 0.02] [--device cpu] [--threads 1] [--sgd-steps 2000]
 
 Builds a rank-one instance (``sp.make_instance("rank-one", n, r, m=m)``) and a completion instance
 (sampling rate ``--p``), and times the batched factored gradient ``problem.gradient(x)`` of
@@ -22,17 +22,8 @@ import time
 import numpy as np
 
 import spurious as sp
+from _timing import best
 from spurious.core._problems import least_squares
-
-
-def best(f, repeat: int = 5) -> float:
-    f()  # warm-up (first touch, allocator, torch kernels)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def gradient_times(kind: str, n: int, r: int, trials: int, device: str, **size) -> list[dict]:
@@ -41,7 +32,7 @@ def gradient_times(kind: str, n: int, r: int, trials: int, device: str, **size) 
     x = sp.init.gaussian(n, r, trials, seed=1) / np.sqrt(n)
     ref_prob = least_squares(op, inst.z)
     ref = ref_prob.gradient(x)
-    t_ref = best(lambda: ref_prob.gradient(x))
+    t_ref = best(lambda: ref_prob.gradient(x), 5, warmup=True)
     rows = [{"kind": kind, "m": op.m, "backend": "numpy", "dtype": "float64", "grad_s": t_ref}]
     for dtype in ("float64", "float32"):
         prob = least_squares(sp.operators.to_torch(op, device=device, dtype=dtype), inst.z)
@@ -52,7 +43,7 @@ def gradient_times(kind: str, n: int, r: int, trials: int, device: str, **size) 
                 "m": op.m,
                 "backend": f"torch {device}",
                 "dtype": dtype,
-                "grad_s": best(lambda p=prob: p.gradient(x)),
+                "grad_s": best(lambda p=prob: p.gradient(x), 5, warmup=True),
                 "rel_dev": float(np.max(np.abs(g - ref)) / np.max(np.abs(ref))),
             }
         )
