@@ -40,12 +40,16 @@ from _timing import best, peak_rss_bytes
 GB = 1e9
 
 
-def lipschitz(kind: str, M: np.ndarray, p: float | None) -> float:
-    """Step scale of ``f = (1/m)‖A(xxᵀ) − b‖²`` near ``M*``: population Hessian norm estimate."""
+def lipschitz(kind: str, M: np.ndarray, p: float | None, m: int) -> float:
+    """Step scale of ``f = (1/m)‖A(xxᵀ) − b‖²`` near ``M*``: population Hessian norm estimate.
+
+    With ``K = x uᵀ + u xᵀ``, ``‖K‖_F² ≤ 4λ₁‖u‖²``: rank-one ``E(aᵀKa)² = 2‖K‖_F² + tr(K)²``
+    (``a ~ N(0, I)``) gives ``8(tr M* + 2λ₁)``; completion observes each pair w.p. ``p``, ``8pλ₁/m``.
+    """
     top = float(np.linalg.eigvalsh(M)[-1])
-    if kind == "rank-one":  # E[⟨aaᵀ, Y⟩ aaᵀ] = 2Y + tr(Y) I for a ~ N(0, I)
+    if kind == "rank-one":
         return 8.0 * (float(np.trace(M)) + 2.0 * top)
-    return 8.0 * top  # completion: (1/m) P_Ω ≈ I/N on the observed pairs, ‖Y‖ ≤ 2 ‖x‖ ‖u‖
+    return 8.0 * p * top / m
 
 
 def cli(*argv: str) -> tuple[dict, float]:
@@ -72,7 +76,7 @@ def run_instance(args) -> None:
     if args.dtype == "float32":
         op = sp.operators.to_torch(op, dtype="float32")
     prob = sp.least_squares(op, inst.z, scaling="mean")
-    lr = 1.0 / lipschitz(args.kind, prob.m_star, args.p)
+    lr = 1.0 / lipschitz(args.kind, prob.m_star, args.p, op.m)
     x0 = sp.init.gaussian(args.n, args.r, args.trials, seed=1)
     g0 = float(np.max(np.linalg.norm(prob.gradient(x0), axis=(-2, -1))))
     rtol = args.grad_rtol if args.grad_rtol is not None else (1e-11 if args.dtype == "float64" else 1e-5)
