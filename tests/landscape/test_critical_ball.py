@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import spurious as sp
 from spurious.core._linalg import outer
 from spurious.core._operators import gaussian
 from spurious.core._problems import least_squares
@@ -107,3 +108,34 @@ def test_hessian_lipschitz_bound_holds_for_other_losses(make, seed):
     ball = critical_ball(prob, x, grad_norm=rho * 0.5, lam_min=1.0)
     assert np.isfinite(ball.lipschitz)
     _assert_lipschitz(prob, x, rho, ball.lipschitz, rng)
+
+
+@pytest.mark.parametrize("kind", ["rank-one", "completion"])
+def test_matrix_free_restricted_norm_bounds_hold(kind):
+    """The rank-k bound on ‖A(X)‖²/‖X‖_F² is above every ratio (random and adversarial X) and below Frobenius."""
+    from spurious.core import _matrix_free as mf
+    from spurious.landscape._rip import rip_bounds
+
+    op = mf.quadratic_sensing(300, 12, rng=0) if kind == "rank-one" else mf.entry_sampling(12, 0.5, rng=0)
+    for k in (1, 2, 4):
+        beta, how = op.restricted_norm_sq_bound(k)
+        seen = rip_bounds(op, k, samples=300, starts=2, maxiter=100, rng=k)
+        assert seen.beta <= beta <= op.frobenius_norm_sq()
+        assert ("rank-k" in how) if kind == "rank-one" else beta == 1.0
+    dense_top = float(np.linalg.eigvalsh(op.to_dense().kernel())[-1])
+    assert dense_top <= op.restricted_norm_sq_bound(op.n)[0] * (1 + 1e-12)  # full rank: above λ_max(AᵀA) too
+
+
+def test_matrix_free_ball_proves_a_rank_one_gd_endpoint():
+    """With the rank-2r bound the ball proves a local minimum the Frobenius bound could not (issue #12's n = 5,000
+    endpoint, at a moderate size)."""
+    from spurious.core._instances import make_instance
+    from spurious.core._problems import least_squares
+
+    inst = make_instance("rank-one", 60, 2, m=720, seed=0)
+    prob = least_squares(inst.operator, inst.z)
+    x = inst.z + 1e-7 * np.random.default_rng(0).standard_normal(inst.z.shape)
+    cert = sp.certify(prob, x, rng=0)
+    assert cert.local_min is True and cert.ball.holds and "rank-k bound" in cert.ball.reason
+    frob = float(inst.operator.frobenius_norm_sq())
+    assert cert.ball.lipschitz < 0.1 * 24.0 * prob.loss.scale * frob * (np.linalg.norm(x) + cert.ball.radius)

@@ -65,6 +65,9 @@ CHUNK_BYTES = 2**26
 #: The random generator a Gaussian block operator is defined by (recorded in instance files).
 GAUSSIAN_GENERATOR = "numpy.random.default_rng(seed).standard_normal((m, n, n)), drawn in row blocks"
 
+#: Largest ``n`` whose ``n × n`` Gram matrix ``aᵀa`` a rank-one operator forms for its restricted norm bound.
+GRAM_MAX_N = 12_000
+
 #: Kinds of operator :func:`spurious.make_instance` and instance files know.
 KINDS = ("gaussian", "symmetric-gaussian", "rank-one", "completion")
 
@@ -177,6 +180,14 @@ class MatrixFreeOperator(ABC):
     @abstractmethod
     def frobenius_norm_sq(self) -> float:
         """``Σ_i ‖A_i‖_F²`` (the squared Frobenius norm of the ``m × N`` matrix)."""
+
+    def restricted_norm_sq_bound(self, rank: int) -> tuple[float, str]:
+        """An upper bound on ``sup ‖A(X)‖² / ‖X‖_F²`` over symmetric ``X`` of rank ≤ ``rank``, and how.
+
+        The Newton–Kantorovich ball of :func:`spurious.certify` needs it at rank ``2r``. Default:
+        ``Σ_i ‖A_i‖_F² ≥ λ_max(AᵀA)`` (valid for every rank); kinds override it with a sharper one.
+        """
+        return float(self.frobenius_norm_sq()), "Frobenius bound"
 
     @property
     def N(self) -> int:
@@ -366,6 +377,33 @@ class RankOneOperator(MatrixFreeOperator):
     def frobenius_norm_sq(self) -> float:
         sq = np.einsum("ij,ij->i", self.a, self.a)
         return float(sq @ sq)
+
+    def restricted_norm_sq_bound(self, rank: int) -> tuple[float, str]:
+        """``√k · max_i ‖a_i‖² · λ_max(aᵀa)`` over rank ≤ ``k`` (the Frobenius bound if smaller).
+
+        ``Σ (a_iᵀXa_i)² ≤ max_i |a_iᵀXa_i| · Σ_i a_iᵀ|X|a_i ≤ ‖X‖₂ max_i‖a_i‖² · ‖X‖_* λ_max(aᵀa)``
+        and ``‖X‖₂‖X‖_* ≤ √k ‖X‖_F²``. ``λ_max(aᵀa)`` is bounded from the explicit ``n × n`` Gram
+        matrix with its rounding (``γ_m ‖a‖_F²`` for the product, ``10⁻¹⁰`` relative for the
+        eigenvalue); for ``n`` above :data:`GRAM_MAX_N` the Frobenius bound is used.
+        """
+        frob = float(self.frobenius_norm_sq())
+        if self.n > GRAM_MAX_N:
+            return frob, "Frobenius bound"
+        bound = math.sqrt(min(rank, self.n)) * self._row_norm_sq_max * self._gram_top_bound
+        return (bound, "rank-k bound √k·max‖a_i‖²·λ_max(aᵀa)") if bound < frob else (frob, "Frobenius bound")
+
+    @cached_property
+    def _row_norm_sq_max(self) -> float:
+        return float(np.max(np.einsum("ij,ij->i", self.a, self.a))) * (1.0 + 1e-12)
+
+    @cached_property
+    def _gram_top_bound(self) -> float:
+        from scipy.linalg import eigh
+
+        G = self.a.T @ self.a
+        top = float(eigh(G, eigvals_only=True, subset_by_index=[self.n - 1, self.n - 1])[0])
+        gamma = self.m * np.finfo(np.float64).eps / (1.0 - self.m * np.finfo(np.float64).eps)
+        return top * (1.0 + 1e-10) + gamma * float(np.einsum("ij,ij->", self.a, self.a))
 
     def _dense_matrix(self) -> np.ndarray:
         from spurious.core._linalg import svec
@@ -586,6 +624,10 @@ class EntrySamplingOperator(MatrixFreeOperator):
 
     def frobenius_norm_sq(self) -> float:
         return float(self.m)  # each A_k has unit Frobenius norm
+
+    def restricted_norm_sq_bound(self, rank: int) -> tuple[float, str]:
+        """1 at every rank: the ``A_k`` are orthonormal (distinct pairs, unit norm), so ``‖A(X)‖ ≤ ‖X‖_F`` (Bessel)."""
+        return 1.0, "orthonormal measurements (‖A(X)‖ ≤ ‖X‖_F)"
 
     def _dense_matrix(self) -> np.ndarray:
         A = np.zeros((self.m, self.N))

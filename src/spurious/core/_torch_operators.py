@@ -184,6 +184,9 @@ class TorchOperator(MatrixFreeOperator):
     def frobenius_norm_sq(self) -> float:
         return self.source.frobenius_norm_sq()
 
+    def restricted_norm_sq_bound(self, rank: int) -> tuple[float, str]:
+        return self.source.restricted_norm_sq_bound(rank)
+
     def _dense_matrix(self) -> np.ndarray:
         return self.source._dense_matrix()
 

@@ -17,9 +17,12 @@ For ``g(y) = f(yyᵀ)`` with ``K = yuᵀ + uyᵀ`` (``‖u‖_F = 1``, so ``‖K
 on the diagonal) the Lipschitz constant of ``∇²g`` on the ball is
 ``L = 8 c₃ R³ + 12 c₂ R``, ``R = ‖x₀‖_F + ρ``. :func:`derivative_bounds` gives ``(c₂, c₃)``:
 
-* least squares ``f = s‖A(M) − b‖²``: ``c₂ = 2sβ``, ``c₃ = 0`` (so ``L = 24 s β R``), with
-  ``β = λ_max(AᵀA)`` exact (the largest singular value of the operator's matrix) when that
-  matrix is small, else the Frobenius upper bound ``‖A‖_F²``;
+* least squares ``f = s‖A(M) − b‖²``: ``c₂ = 2sβ``, ``c₃ = 0`` (so ``L = 24 s β R``). ``D²f`` is
+  only evaluated on ``K`` (rank ≤ ``2r``) and ``uuᵀ`` (rank ≤ ``r``), so by Cauchy–Schwarz ``β``
+  may bound ``‖A(X)‖²/‖X‖_F²`` over rank ≤ ``2r`` alone: ``β = λ_max(AᵀA)`` exact (the largest
+  singular value of the operator's matrix) when that matrix is small, else the Frobenius upper
+  bound ``‖A‖_F²``; a matrix-free operator gives its own rank-``2r`` bound
+  (``restricted_norm_sq_bound``: 1 for completion, ``√(2r) max‖a_i‖² λ_max(aᵀa)`` for rank-one);
 * 1-bit logistic ``f = Σ log(1 + e^{M_ij}) − y_ij M_ij`` (bi2021): ``c₂ = max σ' = 1/4``,
   ``c₃ = max |σ''| = 1/(6√3)`` (``Σ|K_ij|³ ≤ ‖K‖_F³``);
 * the asymmetric lift of bi2021 eq. (6), ``F = ½(f_a(N₁₂) + f_a(N₂₁ᵀ)) + φ/4(…)``:
@@ -71,21 +74,27 @@ def operator_norm_squared(matrix: np.ndarray) -> tuple[float, str]:
     return float(np.einsum("ij,ij->", matrix, matrix)), "Frobenius bound"
 
 
-def derivative_bounds(loss) -> tuple[float, float, str] | None:
-    """Uniform bounds ``(c₂, c₃, how)`` on ``‖D²f‖`` and ``‖D³f‖`` of a loss, or None if unknown."""
+def derivative_bounds(loss, rank: int | None = None) -> tuple[float, float, str] | None:
+    """Uniform bounds ``(c₂, c₃, how)`` on ``‖D²f‖`` and ``‖D³f‖`` of a loss, or None if unknown.
+
+    ``rank``: the largest rank of the matrices ``D²f`` is evaluated on (``2r``); a matrix-free
+    least-squares operator then bounds ``β`` over that rank only (every rank when None).
+    """
     from spurious.core._losses import AsymmetricLift, LogisticLoss, QuadraticLoss
     from spurious.core._matrix_free import is_matrix_free
 
     if isinstance(loss, QuadraticLoss):
-        if is_matrix_free(loss.operator):  # trace(AᵀA) = Σ‖A_i‖_F² ≥ λ_max(AᵀA), without the matrix
-            beta, how = float(loss.operator.frobenius_norm_sq()), "Frobenius bound (matrix-free)"
+        if is_matrix_free(loss.operator):
+            op = loss.operator
+            beta, how = op.restricted_norm_sq_bound(op.n if rank is None else rank)
+            how = f"{how} (matrix-free)"
         else:
             beta, how = operator_norm_squared(loss.operator.matrix)
         return 2.0 * loss.scale * beta, 0.0, f"least squares, β {how}"
     if isinstance(loss, LogisticLoss):
         return 0.25, 1.0 / (6.0 * np.sqrt(3.0)), "logistic: σ' ≤ 1/4, |σ''| ≤ 1/(6√3)"
     if isinstance(loss, AsymmetricLift):
-        inner = derivative_bounds(loss.loss)
+        inner = derivative_bounds(loss.loss, rank)
         if inner is None:
             return None
         c2, c3, how = inner
@@ -117,7 +126,7 @@ def critical_ball(problem, x: np.ndarray, grad_norm: float, lam_min: float) -> C
     rho = 2.0 * eps / lam
     if eps == 0.0:
         return CriticalBall(0.0, 0.0, True, "exactly critical")
-    bounds = derivative_bounds(getattr(problem, "loss", None))
+    bounds = derivative_bounds(getattr(problem, "loss", None), 2 * x.shape[-1])  # K = yuᵀ + uyᵀ: rank ≤ 2r
     if bounds is None:
         return CriticalBall(rho, np.nan, False, "no bound on the third derivative for this loss")
     c2, c3, how = bounds
