@@ -98,6 +98,15 @@ def _measurements(y: object, m: int) -> np.ndarray:
     return y
 
 
+def _batch_pair(y: object, U: object, n: int, m: int) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """``y`` ``(..., m)`` and ``U`` ``(..., n, r)`` broadcast to one batch: ``(B, m)``, ``(B, n, r)``, leading shape."""
+    y, U = _measurements(y, m), _factor(U, n)
+    lead = np.broadcast_shapes(y.shape[:-1], U.shape[:-2])
+    y = np.broadcast_to(y, (*lead, m)).reshape(-1, m)
+    U = np.broadcast_to(U, (*lead, *U.shape[-2:])).reshape((-1, *U.shape[-2:]))
+    return y, U, lead
+
+
 def _symmetric_arg(X: object, n: int) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim < 2 or X.shape[-2:] != (n, n):
@@ -319,10 +328,7 @@ class RankOneOperator(MatrixFreeOperator):
         return out.reshape((*lead, self.m))
 
     def adjoint_apply(self, y: np.ndarray, U: np.ndarray) -> np.ndarray:
-        y, U = _measurements(y, self.m), _factor(U, self.n)
-        lead = np.broadcast_shapes(y.shape[:-1], U.shape[:-2])
-        y = np.broadcast_to(y, (*lead, self.m)).reshape(-1, self.m)
-        U = np.broadcast_to(U, (*lead, *U.shape[-2:])).reshape((-1, *U.shape[-2:]))
+        y, U, lead = _batch_pair(y, U, self.n, self.m)
         B, n, r = U.shape
         out = np.empty((B, n, r))
         for sl in _chunks(B, 8.0 * self.m * r):
@@ -599,10 +605,7 @@ class EntrySamplingOperator(MatrixFreeOperator):
         return scipy.sparse.csr_matrix((data, self._csr_cols, self._csr_indptr), shape=(self.n, self.n))
 
     def adjoint_apply(self, y: np.ndarray, U: np.ndarray) -> np.ndarray:
-        y, U = _measurements(y, self.m), _factor(U, self.n)
-        lead = np.broadcast_shapes(y.shape[:-1], U.shape[:-2])
-        y = np.broadcast_to(y, (*lead, self.m)).reshape(-1, self.m)
-        U = np.broadcast_to(U, (*lead, *U.shape[-2:])).reshape((-1, *U.shape[-2:]))
+        y, U, lead = _batch_pair(y, U, self.n, self.m)
         out = np.empty(U.shape)
         for b in range(U.shape[0]):
             out[b] = self._sparse(y[b]) @ U[b]
@@ -909,10 +912,7 @@ class CallableOperator(MatrixFreeOperator):
     def adjoint_apply(self, y: np.ndarray, U: np.ndarray) -> np.ndarray:
         if self._adjoint_apply is None:
             return super().adjoint_apply(y, U)
-        y, U = _measurements(y, self.m), _factor(U, self.n)
-        lead = np.broadcast_shapes(y.shape[:-1], U.shape[:-2])
-        y = np.broadcast_to(y, (*lead, self.m)).reshape(-1, self.m)
-        U = np.broadcast_to(U, (*lead, *U.shape[-2:])).reshape((-1, *U.shape[-2:]))
+        y, U, lead = _batch_pair(y, U, self.n, self.m)
         out = self._out(self._adjoint_apply(y, U), U.shape, "adjoint_apply")
         return out.reshape((*lead, *U.shape[-2:]))
 

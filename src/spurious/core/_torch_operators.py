@@ -35,6 +35,7 @@ from spurious.core._matrix_free import (
     EntrySamplingOperator,
     MatrixFreeOperator,
     RankOneOperator,
+    _batch_pair,
     _chunks,
     _factor,
     _flat,
@@ -160,10 +161,7 @@ class TorchOperator(MatrixFreeOperator):
         return out.reshape((*lead, self.m))
 
     def adjoint_apply(self, y: np.ndarray, U: np.ndarray) -> np.ndarray:
-        y, U = _measurements(y, self.m), _factor(U, self.n)
-        lead = np.broadcast_shapes(y.shape[:-1], U.shape[:-2])
-        y = np.broadcast_to(y, (*lead, self.m)).reshape(-1, self.m)
-        U = np.broadcast_to(U, (*lead, *U.shape[-2:])).reshape((-1, *U.shape[-2:]))
+        y, U, lead = _batch_pair(y, U, self.n, self.m)
         out = self._batched(self._adjoint_apply_t, U.shape[1:], 16.0 * self.m * U.shape[2], y, U)
         return out.reshape((*lead, *U.shape[1:]))
 
