@@ -67,9 +67,10 @@ class _ProblemBase:
         E = unvec(np.eye(nr), n, r)
         out = np.empty((*x.shape[:-2], nr, nr))
         step = max(1, int(2**26 // (8.0 * max(self.loss.operator.m, n) * r * 4)))
+        hvp = self.hvp_at(x[..., None, :, :])  # the residual at x once, not once per chunk
         for lo in range(0, nr, step):
             hi = min(nr, lo + step)
-            out[..., lo:hi, :] = vec(self.hvp(x[..., None, :, :], E[lo:hi]))
+            out[..., lo:hi, :] = vec(hvp(E[lo:hi]))
         return 0.5 * (out + np.swapaxes(out, -1, -2))
 
 

@@ -526,23 +526,32 @@ def _reproduce(exp, params, overrides, quick, out, seed, workers, scheduler, res
         )
 
 
-def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, resume, progress, overrides) -> RunResult:
-    """The body of :func:`reproduce`, with ``out`` locked."""
-    import pandas as pd
+def _open_run(out: Path, identity: dict, resume: bool, workers, scheduler) -> tuple[dict | None, dict]:
+    """Check the locked ``out`` against ``identity`` and ready ``chunks/`` (stale temporaries removed).
 
+    Returns the previous manifest (None for a new run) and this session's record (host, pid,
+    ``workers`` unless a ``scheduler`` runs the chunks). Shared by :func:`reproduce` and the survey.
+    """
     old = _check_out(out, identity, resume)
     (out / "chunks").mkdir(parents=True, exist_ok=True)
-    (out / "figures").mkdir(exist_ok=True)
     for stale in (out / "chunks").glob(".*.tmp"):
         stale.unlink()
-
     session = {
         "started": time.time(),
         "host": socket.gethostname(),
         "pid": os.getpid(),
-        "workers": None if scheduler else (workers or default_workers()),
+        "workers": None if scheduler else workers,
         "scheduler": scheduler,
     }
+    return old, session
+
+
+def _run_locked(exp, out, identity, params, chunks, seed, workers, scheduler, resume, progress, overrides) -> RunResult:
+    """The body of :func:`reproduce`, with ``out`` locked."""
+    import pandas as pd
+
+    old, session = _open_run(out, identity, resume, workers or default_workers(), scheduler)
+    (out / "figures").mkdir(exist_ok=True)
     manifest = {
         **identity,
         "description": exp.description,

@@ -1304,8 +1304,6 @@ def _check_survey_dir(out: Path, identity: dict) -> None:
 def _survey_into(out: Path, resume: bool, chunks: list, params: dict, settings: dict, x0, workers, scheduler) -> Census:
     """:func:`survey` into the run directory ``out`` (module docstring), with the runner's chunk files."""
     import dataclasses
-    import os
-    import socket
     import time
 
     import pandas as pd
@@ -1319,17 +1317,7 @@ def _survey_into(out: Path, resume: bool, chunks: list, params: dict, settings: 
     keys = identity["chunks"]
     with rd._run_lock(out):
         _check_survey_dir(out, identity)
-        old = rd._check_out(out, identity, resume)
-        (out / "chunks").mkdir(exist_ok=True)
-        for stale in (out / "chunks").glob(".*.tmp"):
-            stale.unlink()
-        session = {
-            "started": time.time(),
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-            "workers": None if scheduler else workers,
-            "scheduler": scheduler,
-        }
+        old, session = rd._open_run(out, identity, resume, workers, scheduler)
         records = (old or {}).get("chunk_runs", {})
         done = {i for i, key in enumerate(keys) if rd._verified_chunk(out, i, key, records.get(str(i)))}
         manifest = {
