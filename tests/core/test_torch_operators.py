@@ -60,6 +60,16 @@ def _close(actual, desired, rtol):
     assert float(np.max(np.abs(actual - desired))) <= rtol * scale
 
 
+def _maps_close(tw, op, rtol):
+    """Every batched map of the twin equals the numpy operator's (the failing map named)."""
+    a = _args(op)
+    for name, f in MAPS.items():
+        try:
+            _close(f(tw, a), f(op, a), rtol)
+        except AssertionError as e:
+            raise AssertionError(f"{name}: {e}") from None
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("kind", sorted(OPS))
 def test_maps_equal_numpy(kind, dtype):
@@ -67,12 +77,7 @@ def test_maps_equal_numpy(kind, dtype):
     tw = to_torch(op, dtype=dtype)
     assert isinstance(tw, TorchOperator) and sp.operators.is_matrix_free(tw)
     assert (tw.kind, tw.n, tw.m, tw.dtype, str(tw.device)) == (op.kind, op.n, op.m, dtype, "cpu")
-    a = _args(op)
-    for name, f in MAPS.items():
-        try:
-            _close(f(tw, a), f(op, a), RTOL[dtype])
-        except AssertionError as e:
-            raise AssertionError(f"{name}: {e}") from None
+    _maps_close(tw, op, RTOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -201,12 +206,7 @@ def test_cuda_equals_numpy(kind, dtype):
     op = OPS[kind]
     tw = to_torch(op, device="cuda", dtype=dtype)
     assert tw.device.type == "cuda"
-    a = _args(op)
-    for name, f in MAPS.items():
-        try:
-            _close(f(tw, a), f(op, a), RTOL[dtype])
-        except AssertionError as e:
-            raise AssertionError(f"{name}: {e}") from None
+    _maps_close(tw, op, RTOL[dtype])
     z = np.random.default_rng(3).standard_normal((op.n, 2))
     kw = dict(trials=4, seed=1, steps=200, lr=1e-3)
     a_, b_ = sp.gd(least_squares(op, z), **kw), sp.gd(least_squares(tw, z), **kw)
