@@ -101,6 +101,31 @@ def test_backtracking_decreases_f_monotonically_from_a_huge_step(prob):
     assert np.all(res.fun < 1e-3 * prob.value(x0))
 
 
+def _hand_armijo(p, x, steps, lr, c=1e-4, shrink=0.5):
+    for _ in range(steps):
+        g, f = p.gradient(x), p.value(x)
+        t = lr
+        while p.value(x - t * g) > f - c * t * np.sum(g * g) + 1e-13 * abs(f):
+            t *= shrink
+        x = x - t * g
+    return x
+
+
+def test_backtracking_matches_a_plain_armijo_loop_and_reuses_the_accepted_value(prob, monkeypatch):
+    x0 = init.gaussian(6, 2, 3, seed=5)
+    res = gd(prob, x0=x0, steps=30, lr=1.0, backtracking=True)
+    for t in range(3):
+        np.testing.assert_allclose(res.x[t], _hand_armijo(prob, x0[t], 30, 1.0), rtol=1e-12)
+    evaluated = []
+    value = type(prob).value
+    monkeypatch.setattr(type(prob), "value", lambda self, x: evaluated.append(x.shape[0]) or value(self, x))
+    gentle = gd(prob, x0=x0, steps=30, lr=0.01, backtracking=True)  # every first trial step accepted
+    assert gentle.nit.tolist() == [30, 30, 30]
+    # f at x₀, then one evaluation per step (the accepted candidate's value serves the next
+    # iteration): not two per step
+    assert sum(evaluated) == 3 * (1 + 30)
+
+
 def test_divergence_marks_only_that_trial(prob):
     x0 = init.gaussian(6, 2, 3, seed=8)
     x0[1] *= 100.0  # the step 0.01 is far too long there

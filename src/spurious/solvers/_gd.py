@@ -114,7 +114,7 @@ def gd(
             )
     vel = np.zeros_like(x) if beta else None
 
-    def step(k: int, idx: np.ndarray, xa: np.ndarray, g: np.ndarray, fa: np.ndarray | None) -> np.ndarray:
+    def step(k: int, idx: np.ndarray, xa: np.ndarray, g: np.ndarray, fa: np.ndarray | None):
         if backtracking:
             return _armijo(problem, xa, g, fa, lr, armijo, shrink, max_backtracks)
         if vel is None:
@@ -150,17 +150,23 @@ def gd(
     )
 
 
-def _armijo(problem, xa, g, fa, lr, c, shrink, max_backtracks) -> np.ndarray:
-    """One Armijo-backtracking step for every trial of the batch; shrinks only the failing trials."""
+def _armijo(problem, xa, g, fa, lr, c, shrink, max_backtracks) -> tuple[np.ndarray, np.ndarray]:
+    """One Armijo-backtracking step for every trial of the batch; shrinks only the failing trials.
+
+    Returns the new iterates and ``f`` at them (NaN where the shrinks ran out: not evaluated).
+    """
     t = np.full(xa.shape[0], lr)
     g2 = frobenius(g) ** 2
     slack = _ROUNDING_SLACK * np.abs(fa)  # decreases below rounding of f are not decisions
     todo = np.arange(xa.shape[0])
     new = np.empty_like(xa)
+    f_new = np.full(xa.shape[0], np.nan)
     for _ in range(max_backtracks + 1):
         cand = xa[todo] - t[todo, None, None] * g[todo]
-        ok = problem.value(cand) <= fa[todo] - c * t[todo] * g2[todo] + slack[todo]
+        f_cand = problem.value(cand)
+        ok = f_cand <= fa[todo] - c * t[todo] * g2[todo] + slack[todo]
         new[todo[ok]] = cand[ok]
+        f_new[todo[ok]] = f_cand[ok]
         todo_next = todo[~ok]
         if todo_next.size == 0:
             break
@@ -168,4 +174,4 @@ def _armijo(problem, xa, g, fa, lr, c, shrink, max_backtracks) -> np.ndarray:
         todo = todo_next
     else:  # shrinks exhausted: the trials still failing take the smallest step tried
         new[todo] = xa[todo] - t[todo, None, None] * g[todo]
-    return new
+    return new, f_new

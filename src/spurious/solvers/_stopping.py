@@ -36,8 +36,12 @@ from spurious.solvers._result import LocalSearchResult, Trajectory, classify_out
 
 #: ``step(k, idx, x, g, f) -> x_new``: one update of the active trials ``idx`` (global trial
 #: indices, shape (B,)) at iteration ``k`` from iterates ``x`` (B, n, r), gradients ``g``
-#: (B, n, r) and values ``f`` ((B,) or None when the method did not ask for values).
-StepFunction = Callable[[int, np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"], np.ndarray]
+#: (B, n, r) and values ``f`` ((B,) or None when the method did not ask for values). A step that
+#: evaluated ``f`` at its new iterates (a line search) returns ``(x_new, f_new)`` instead, NaN
+#: where it did not: :func:`iterate` then takes those values rather than evaluating ``f`` again.
+StepFunction = Callable[
+    [int, np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"], "np.ndarray | tuple[np.ndarray, np.ndarray]"
+]
 
 
 def _check_tol(value: float | None, name: str) -> float | None:
@@ -223,6 +227,17 @@ def frobenius(a: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("...ij,...ij->...", a, a))
 
 
+def _values(problem, x: np.ndarray, known: np.ndarray | None) -> np.ndarray:
+    """``f`` at the batch ``x``: the ``known`` values (from the step that made ``x``), evaluated where NaN."""
+    if known is None:
+        return problem.value(x)
+    f = known.copy()
+    miss = np.isnan(f)
+    if miss.any():
+        f[miss] = problem.value(x[miss])
+    return f
+
+
 def iterate(
     problem,
     x: np.ndarray,
@@ -265,6 +280,7 @@ def iterate(
     rec = np.full((3, rec_its.size, T), np.nan)
     rec_pos = 0
     active = np.arange(T)
+    f_next = None  # f at x[active] when the last step computed it
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for k in range(steps + 1):
             if active.size == 0:
@@ -276,7 +292,9 @@ def iterate(
             gn = frobenius(g)
             if k == 0:
                 gnorm0 = gn.copy()
-            fa = problem.value(xa) if (need_value or recording or last or stop.f is not None) else None
+            fa = None
+            if need_value or recording or last or stop.f is not None:
+                fa = _values(problem, xa, f_next)
             da = problem.distance(xa) if (recording or last or stop.dist is not None) else None
             bad = ~np.isfinite(gn) | ~np.all(np.isfinite(xa), axis=(1, 2))
             if fa is not None:
@@ -304,7 +322,9 @@ def iterate(
                 fa = fa[keep] if fa is not None else None
             if active.size == 0:
                 break
-            x[active] = step(k, active, xa, g, fa)
+            new = step(k, active, xa, g, fa)
+            new, f_next = new if isinstance(new, tuple) else (new, None)
+            x[active] = new
             nit[active] += 1
     trajectory = None
     if rec_its.size:
