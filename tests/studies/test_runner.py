@@ -55,6 +55,7 @@ def test_workers_do_not_change_results(toy, tmp_path):
     assert (tmp_path / "w1" / "results.parquet").read_bytes() == (tmp_path / "w2" / "results.parquet").read_bytes()
     m2 = json.loads((tmp_path / "w2" / "manifest.json").read_text())
     assert m2["sessions"][-1]["workers"] == 2
+    assert m2["sessions"][-1]["git_commit"] == runner.git_commit()  # the code of each session
 
 
 def test_refusals(toy, tmp_path):

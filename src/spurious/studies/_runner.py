@@ -542,6 +542,7 @@ def _open_run(out: Path, identity: dict, resume: bool, workers, scheduler) -> tu
         "pid": os.getpid(),
         "workers": None if scheduler else workers,
         "scheduler": scheduler,
+        "git_commit": git_commit(),  # a resumed run names the code of each of its sessions
     }
     return old, session
 
