@@ -540,10 +540,13 @@ def certify(
 
 #: ARPACK's relative accuracy, as a fraction of ``eig_tol`` (its stopping test ``‖r‖ ≤ tol·|θ|``
 #: with ``|θ| ≤ s`` then leaves the residual a tenth of the eigenvalue tolerance ``eig_tol·s``),
-#: and its restart cap; the certificate rests on the reported residual, never on convergence
-#: having been reached.
+#: its restart cap and its Krylov dimension (ARPACK's default 20 restarts too often at ``nr`` in
+#: the thousands: 40 took 40% fewer Hessian-vector products at n = 2,000, r = 3 — 501 vs 831;
+#: 60 no fewer); the certificate rests on the reported residual, never on convergence having
+#: been reached.
 LANCZOS_TOL_FRACTION = 0.1
 LANCZOS_MAXITER = 300
+LANCZOS_NCV = 40
 
 
 def _lanczos_min(problem, x, Q, rng, eig_tol):
@@ -594,6 +597,7 @@ def _lanczos_min(problem, x, Q, rng, eig_tol):
             v0=deflate(v0),
             tol=max(LANCZOS_TOL_FRACTION * eig_tol, 1e-14),
             maxiter=LANCZOS_MAXITER,
+            ncv=min(LANCZOS_NCV, dim),
         )
         u = vecs[:, 0]
     except ArpackNoConvergence as exc:  # the best Ritz vector so far; its residual says how good it is
