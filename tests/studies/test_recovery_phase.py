@@ -33,7 +33,8 @@ def test_params_chunks_and_work_follow_the_contract(name, quick):
     json.dumps(p)
     ch = exp.chunks(p)
     assert ch == exp.chunks(json.loads(json.dumps(p)))  # fixed by the parameters alone
-    assert len(ch) == len(set(ch)) == len(p["ranks"]) * p["trials"]
+    per_ratio = len(p["ratios"]) if name == "rank-one-phase" else 1  # rank-one: one chunk per grid cell
+    assert len(ch) == len(set(ch)) == len(p["ranks"]) * p["trials"] * per_ratio
     json.dumps(ch)
     units, text = exp.work(p)
     assert units == p["trials"] * 2 * len(p["ranks"]) * len(p["ratios"]) * p["steps"] and "steps" in text
@@ -82,6 +83,16 @@ def test_nested_measurements_and_streams_are_fixed_by_the_seed():
     # dropping a grid point leaves the other cell unchanged (nested operators, one stream per trial)
     d = R.rank_one_chunk({**p, "ratios": [8]}, "r1-trial0", 3)
     pd.testing.assert_frame_equal(a[a.ratio == 8].reset_index(drop=True), d)
+
+
+def test_rank_one_chunks_per_ratio_give_the_rows_of_the_whole_trial():
+    p = _params("rank-one", ranks=[1], ratios=[2, 8], trials=1, certify_trials=1, steps=300)
+    whole = R.rank_one_chunk(p, "r1-trial0", 5)
+    assert R.rank_one_chunks(p) == ["r1-trial0-ratio0", "r1-trial0-ratio1"]
+    parts = pd.concat([R.rank_one_chunk(p, c, 5) for c in R.rank_one_chunks(p)], ignore_index=True)
+    pd.testing.assert_frame_equal(parts, whole, check_exact=True)
+    assert (~whole.success).any() and (whole.kind != "uncertified").all()  # a certified failure is compared too
+    assert sum(R.chunk_work(p, c) for c in R.rank_one_chunks(p)) == R.chunk_work(p, "r1-trial0")
 
 
 def test_results_do_not_depend_on_workers(tmp_path):

@@ -159,9 +159,24 @@ def chunks(params: dict) -> list[str]:
     return [f"r{r}-trial{t}" for r in params["ranks"] for t in range(params["trials"])]
 
 
-def _parse(chunk: str) -> tuple[int, int]:
-    r, t = chunk.split("-")
-    return int(r[1:]), int(t[5:])
+def rank_one_chunks(params: dict) -> list[str]:
+    """One chunk per ``(r, trial, ratio)``: a rank-one trial at ``n = 1,000`` is hours of one core.
+
+    The chunk draws its trial's instance and measurement vectors as a whole-trial chunk would and
+    keeps its own ratio, so its rows are those of :func:`chunks`' chunk of that trial.
+    """
+    return [f"{c}-ratio{i}" for c in chunks(params) for i in range(len(params["ratios"]))]
+
+
+def _parse(chunk: str) -> tuple[int, int, int | None]:
+    """``(r, trial, ratio index or None for every ratio)`` of a chunk key."""
+    r, t, *i = chunk.split("-")
+    return int(r[1:]), int(t[5:]), int(i[0][5:]) if i else None
+
+
+def _ratio_indices(params: dict, chunk: str) -> list[int]:
+    i = _parse(chunk)[2]
+    return list(range(len(params["ratios"]))) if i is None else [i]
 
 
 def work(params: dict) -> tuple[float, str]:
@@ -176,8 +191,8 @@ def work(params: dict) -> tuple[float, str]:
 
 def chunk_work(params: dict, chunk: str) -> float:
     """A chunk's share: ``Σ_ratio steps · m · r`` (one gradient costs ``O(m n r)``; ``m ∝ ratio·n r``)."""
-    r, _ = _parse(chunk)
-    return float(params["steps"]) * sum(ratio * r * r for ratio in params["ratios"])
+    r = _parse(chunk)[0]
+    return float(params["steps"]) * sum(params["ratios"][i] * r * r for i in _ratio_indices(params, chunk))
 
 
 # ----------------------------------------------------------------------------- the descent
@@ -307,15 +322,16 @@ def _instance_draws(params: dict, r: int, t: int, seed: int):
 
 
 def rank_one_chunk(params: dict, chunk: str, seed: int) -> pd.DataFrame:
-    """Every ratio of trial ``t`` at rank ``r``: nested operators (the first ``m`` of ``max m`` vectors)."""
+    """The chunk's ratios of trial ``t`` at rank ``r``: nested operators (the first ``m`` of ``max m`` vectors)."""
     import pandas as pd
 
-    r, t = _parse(chunk)
+    r, t, _ = _parse(chunk)
     n, ratios = params["n"], params["ratios"]
     rng, z, x_random = _instance_draws(params, r, t, seed)
     a = rng.standard_normal((max(measurements(params, r, q) for q in ratios), n))
     rows = []
-    for i, ratio in enumerate(ratios):
+    for i in _ratio_indices(params, chunk):
+        ratio = ratios[i]
         m = measurements(params, r, ratio)
         problem = least_squares(RankOneOperator(a[:m]), z, scaling="mean")
         x_spec, lhat = rank_one_start(problem)
@@ -328,7 +344,7 @@ def completion_chunk(params: dict, chunk: str, seed: int) -> pd.DataFrame:
     """Every ratio of trial ``t`` at rank ``r``: nested samples (a pair is observed when its uniform is below ``p``)."""
     import pandas as pd
 
-    r, t = _parse(chunk)
+    r, t, _ = _parse(chunk)
     n = params["n"]
     rng, z, x_random = _instance_draws(params, r, t, seed)
     rows_all, cols_all = np.triu_indices(n)  # the svec order of the pairs i ≤ j
@@ -664,7 +680,7 @@ EXPERIMENTS = (
         "spectral start, certified failures",
         citation="beyond the papers: Sun, Qu, Wright 2018; Chen, Chi, Fan, Ma 2019; Li, Ma, Chen, Chi 2019",
         params=rank_one_params,
-        chunks=chunks,
+        chunks=rank_one_chunks,
         run_chunk=rank_one_chunk,
         summarize=rank_one_summary,
         manifest=_manifest("rank-one"),
