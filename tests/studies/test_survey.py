@@ -168,18 +168,41 @@ def test_work_budget_is_checked_before_any_search(monkeypatch):
 def test_kind_of_every_verdict_undecided_included():
     import dataclasses
 
-    from spurious.studies._survey import _kind
+    from spurious.studies._survey import _kind, fit_level
 
     ex = sp.get_example("zhang2018-example3")
     cert = sp.certify(ex)  # the degenerate point: second order, local_min False
-    assert _kind(cert, 1e-3)[0] == "spurious-second-order"
+    fit = fit_level(ex.instance.problem())
+    assert fit == pytest.approx(1e-10 * float(ex.instance.problem().value(np.zeros((2, 1)))))  # noiseless
+    assert cert.f > fit and _kind(cert, 1e-3, fit)[0] == "spurious-second-order"
     undecided = dataclasses.replace(cert, local_min=None, method="undecided", reason="no witness")
-    assert _kind(undecided, 1e-3) == ("spurious-second-order", "no witness")
+    assert _kind(undecided, 1e-3, fit) == ("spurious-second-order", "no witness")
     proved = dataclasses.replace(cert, local_min=True, method="strict")
-    assert _kind(proved, 1e-3)[0] == "spurious-local-min"
+    assert _kind(proved, 1e-3, fit)[0] == "spurious-local-min"
     not_critical = dataclasses.replace(cert, first_order=False, second_order=False, local_min=None)
-    assert _kind(not_critical, 1e-3)[0] == "not-converged"
-    assert _kind(cert, 2.0)[0] == "global"  # within tol of M*
+    assert _kind(not_critical, 1e-3, fit)[0] == "not-converged"
+    assert _kind(cert, 2.0, fit)[0] == "global"  # within tol of M*
+    fits = dataclasses.replace(proved, f=0.5 * fit)  # as good a fit as M*: the data, not the landscape
+    assert _kind(fits, 1e-3, fit)[0] == "unidentified"
+    saddle = dataclasses.replace(fits, second_order=False, hess_min_eig=-1.0, local_min=False)
+    assert _kind(saddle, 1e-3, fit)[0] == "saddle"
+
+
+def test_a_completion_row_seen_only_on_the_diagonal_is_unidentified_not_spurious():
+    from spurious.core._matrix_free import EntrySamplingOperator
+    from spurious.studies._survey import _kind, fit_level
+
+    n = 6
+    rows, cols = np.triu_indices(n)
+    keep = (rows == cols) | (rows > 0)  # row 0 observed only at (0, 0): its sign is free at r = 1
+    z = np.random.default_rng(2).standard_normal((n, 1))
+    prob = sp.least_squares(EntrySamplingOperator(n, rows[keep], cols[keep]), z)
+    x = z.copy()
+    x[0] *= -1.0  # fits every observation, x xᵀ ≠ M*
+    cert = sp.certify(prob, x, rng=0)
+    assert cert.local_min is True and cert.f < 1e-25 and cert.distance > 0.1  # a strict local min, f = 0
+    kind, reason = _kind(cert, 1e-3 * np.linalg.norm(z) ** 2, fit_level(prob))
+    assert kind == "unidentified" and "do not determine" in reason
 
 
 def test_matrix_free_instance_gets_rip_bounds_only_within_their_budget(monkeypatch):

@@ -21,6 +21,11 @@ or given starts and sorts every endpoint into a *basin*:
    rank above the rank of ``M*`` — would spend its time on) and gets one of the :data:`KINDS`:
 
    * ``global``: ``‖x xᵀ − M*‖_F ≤ tol · ‖M*‖_F``;
+   * ``unidentified``: second order, not ``M*``, and fitting the data as well as ``M*`` does —
+     ``f(x) ≤ f(M*) + FIT_TOL·f(0)`` (:func:`fit_level`; noiseless: ``f(x) ≈ 0``, a global
+     minimizer of ``f``): the measurements do not determine ``M*`` (a PSD completion row observed
+     only on the diagonal, fewer measurements than degrees of freedom), a failure of the data,
+     not of the landscape, and no spurious local minimum in the sense of "worse than global";
    * ``spurious-local-min``: ``certify`` proves a local minimum (``local_min`` True: a strict
      certificate);
    * ``spurious-second-order``: second order but not proved a local minimum — ``local_min``
@@ -91,7 +96,9 @@ METHODS = ("gd", "sgd", "perturbed-gd")
 #: Named initializations (or pass an array of starts).
 INITS = ("gaussian", "spectral")
 #: Basin kinds, in the order the census lists them.
-KINDS = ("global", "spurious-local-min", "spurious-second-order", "saddle", "not-converged")
+KINDS = ("global", "unidentified", "spurious-local-min", "spurious-second-order", "saddle", "not-converged")
+#: A point with ``f ≤ f(M*) + FIT_TOL · f(0)`` fits the data as well as the ground truth (:func:`fit_level`).
+FIT_TOL = 1e-10
 #: Default relative grouping tolerance: ``‖x xᵀ − y yᵀ‖_F ≤ TOL · ‖M*‖_F``.
 TOL = 1e-3
 #: Largest move of the refinement, relative to ``‖M*‖_F`` (as ``Stop.near``).
@@ -487,6 +494,7 @@ class Census:
         plt = pyplot()
         marks = {
             "global": ("o", "tab:green"),
+            "unidentified": ("P", "tab:olive"),
             "spurious-local-min": ("X", "tab:red"),
             "spurious-second-order": ("D", "tab:orange"),
             "saddle": ("^", "tab:purple"),
@@ -1113,7 +1121,8 @@ def _census(
         )
         for gi, (x, _, _) in enumerate(basins_raw)
     ]
-    kinds = [_kind(c, radius) for c in certs]
+    fit = fit_level(problem)
+    kinds = [_kind(c, radius, fit) for c in certs]
     # unconverged endpoints hovering within REFINE_RADIUS of a certified critical point join its basin
     lost = np.flatnonzero(~conv)
     near: list[np.ndarray] = [np.zeros(0, dtype=np.int64) for _ in basins_raw]
@@ -1448,10 +1457,30 @@ def _median(a: np.ndarray) -> float:
     return float(np.median(a)) if a.size else float("nan")
 
 
-def _kind(cert, radius: float) -> tuple[str, str]:
-    """The basin kind of a certified point, and why."""
+def fit_level(problem) -> float:
+    """``f(M*) + FIT_TOL · f(0)``: a point at or below it fits the data as well as the ground truth.
+
+    ``f(0)`` (the data's own size: ``s‖b‖²`` for least squares) makes the allowance scale-free;
+    noiseless data have ``f(M*) = 0``, so the level is ``FIT_TOL · f(0)``.
+    """
+    loss = problem.loss
+    f0 = float(problem.value(np.zeros((problem.n, problem.r))))
+    if problem.factored and problem.z is not None:
+        fstar = float(loss.value_factor(problem.z))
+    else:
+        fstar = float(loss.value(problem.m_star))
+    return fstar + FIT_TOL * abs(f0)
+
+
+def _kind(cert, radius: float, fit: float) -> tuple[str, str]:
+    """The basin kind of a certified point, and why (``fit``: :func:`fit_level` of the problem)."""
     if cert.distance <= radius:
         return "global", f"‖xxᵀ − M*‖_F = {cert.distance:.3g} ≤ tol·‖M*‖_F = {radius:.3g}"
+    if cert.second_order and cert.f <= fit:
+        return "unidentified", (
+            f"f = {cert.f:.3g} ≤ f(M*) + {FIT_TOL:g}·f(0) = {fit:.3g} with ‖xxᵀ − M*‖_F = {cert.distance:.3g}: "
+            "fits the data as well as M*, which the measurements do not determine"
+        )
     if cert.local_min is True:
         return "spurious-local-min", cert.reason or f"strict local minimum ({cert.method})"
     if cert.first_order and cert.hess_min_eig < -cert.eig_tol_abs:

@@ -39,8 +39,10 @@ eigenvalues of the unbiased ``Y = (A*(b) − (Σᵢ bᵢ) I)/(2m)`` (same eigenv
 did not implement.)
 
 Failures are certified by :func:`spurious.certify` (Lanczos on Hessian-vector products, matrix-free)
-and sorted into the kinds of :mod:`spurious.studies._survey` (its ``_kind``: spurious local minimum,
-spurious second-order point, saddle, not converged).
+and sorted into the kinds of :mod:`spurious.studies._survey` (its ``_kind``: unidentified — a
+second-order point that fits the data as well as ``M*``, e.g. a completion row observed only on
+the diagonal with its sign flipped —, spurious local minimum, spurious second-order point, saddle,
+not converged).
 
 References
 ----------
@@ -82,7 +84,14 @@ if TYPE_CHECKING:
 INITS = ("random", "spectral")
 #: Kinds a failure can get (those of :data:`spurious.studies._survey.KINDS` but ``global``), then
 #: ``uncertified`` (a failure of a trial beyond ``certify_trials``).
-FAILURE_KINDS = ("spurious-local-min", "spurious-second-order", "saddle", "not-converged", "uncertified")
+FAILURE_KINDS = (
+    "unidentified",
+    "spurious-local-min",
+    "spurious-second-order",
+    "saddle",
+    "not-converged",
+    "uncertified",
+)
 #: Offset of the certificates' stream cells (the instances use cell ``r``).
 CERTIFY_CELL = 1000
 
@@ -263,10 +272,10 @@ def descend(params: dict, problem, x_random: np.ndarray, x_spectral: np.ndarray,
 def _kind_of(problem, x: np.ndarray, radius: float, rng) -> dict:
     """Certificate of a failed endpoint (:func:`spurious.certify`) and its kind (``_survey._kind``)."""
     from spurious.landscape._certify import certify
-    from spurious.studies._survey import _kind
+    from spurious.studies._survey import _kind, fit_level
 
     cert = certify(problem, x, rng=rng)
-    kind, reason = _kind(cert, radius)
+    kind, reason = _kind(cert, radius, fit_level(problem))
     return {
         "kind": kind,
         "cert_reason": reason,
@@ -533,12 +542,15 @@ def _census_verdict(params: dict, df: pd.DataFrame) -> Verdict:
     where = ", ".join(f"(r = {r}, {q:g})" for r, q in cells) or "none"
     return Verdict(
         f"certified census of the failures (the first {_certified(params)} trials of every cell)",
-        "— (beyond the papers) spurious local minimum / spurious second-order point / saddle / not converged",
+        "— (beyond the papers) unidentified / spurious local minimum / spurious second-order point / saddle / "
+        "not converged",
         by_init + f"; cells with a certified spurious local minimum: {where}",
         "spurious.certify defaults (Lanczos, matrix-free)",
         "match",
-        "spurious-local-min: a strict certificate (positive curvature off the symmetry and a Newton–Kantorovich "
-        "ball around a true critical point); not-converged: the gradient is not small at the endpoint",
+        "unidentified: second order and f ≤ f(M*) + 1e-10·f(0), a global minimizer of f that is not M* (the data "
+        "do not determine M*); spurious-local-min: a strict certificate (positive curvature off the symmetry and a "
+        "Newton–Kantorovich ball around a true critical point) at f above that; not-converged: the gradient is not "
+        "small at the endpoint",
     )
 
 
@@ -591,7 +603,8 @@ def completion_summary(params: dict, df: pd.DataFrame, figures_dir: Path) -> lis
         Verdict(
             "certified spurious local minima of ‖P_Ω(xxᵀ − M*)‖², largest p where one occurs",
             "none for p ≥ poly(μ, r, κ) log n / n (Ge, Lee, Ma 2016, with their regularizer; constants unspecified)",
-            f"{len(spur)} certified spurious local minima; largest p {top}",
+            f"{len(spur)} certified spurious local minima (f above f(M*); {int((cert.kind == 'unidentified').sum())} "
+            f"unidentified endpoints not counted); largest p {top}",
             "—",
             "match",
             "not a test: our objective has no regularizer and the theorem's constants are not numeric, so every p of "
