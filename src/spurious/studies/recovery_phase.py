@@ -269,13 +269,13 @@ def descend(params: dict, problem, x_random: np.ndarray, x_spectral: np.ndarray,
     return res, lhat, mnorm
 
 
-def _kind_of(problem, x: np.ndarray, radius: float, rng) -> dict:
-    """Certificate of a failed endpoint (:func:`spurious.certify`) and its kind (``_survey._kind``)."""
+def _kind_of(problem, x: np.ndarray, radius: float, fit: float, rng) -> dict:
+    """Certificate of a failed endpoint (:func:`spurious.certify`) and its kind (``_survey._kind`` with ``fit``)."""
     from spurious.landscape._certify import certify
-    from spurious.studies._survey import _kind, fit_level
+    from spurious.studies._survey import _kind
 
     cert = certify(problem, x, rng=rng)
-    kind, reason = _kind(cert, radius, fit_level(problem))
+    kind, reason = _kind(cert, radius, fit)
     return {
         "kind": kind,
         "cert_reason": reason,
@@ -289,7 +289,7 @@ def _cell_rows(params: dict, problem, starts: tuple, lhat: float, key: dict, see
     """The two rows (random, spectral) of one grid cell of one trial."""
     res, lhat, mnorm = descend(params, problem, *starts, lhat)
     t = key["trial"]
-    rows = []
+    rows, fit = [], None
     for k, init in enumerate(params["inits"]):
         rel = float(res.distance[k] / mnorm)
         success = bool(rel <= params["success_tol"])
@@ -315,8 +315,13 @@ def _cell_rows(params: dict, problem, starts: tuple, lhat: float, key: dict, see
             "cert_grad_norm": np.nan,
         }
         if not success and t < params["certify_trials"]:
+            if fit is None:  # once per instance, and only for a failure
+                from spurious.studies._survey import fit_level
+
+                fit = fit_level(problem)
             radius = params["success_tol"] * mnorm
-            row.update(_kind_of(problem, res.x[k], radius, trial_stream(seed, t, CERTIFY_CELL + 2 * cert_cell + k)))
+            stream = trial_stream(seed, t, CERTIFY_CELL + 2 * cert_cell + k)
+            row.update(_kind_of(problem, res.x[k], radius, fit, stream))
         rows.append(row)
     return rows
 
