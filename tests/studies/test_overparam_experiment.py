@@ -77,3 +77,23 @@ def test_chunks_are_fixed_by_params():
     p = overparam.params(False)
     assert overparam.chunks(p) == [{"r_star": rs, "r": r} for rs in (1, 2, 3) for r in range(rs, rs + 4)]
     assert overparam.instance_path(p, 2, 3) == "instances/overparam-rstar2-r3.npz"
+
+
+def test_margin_price_without_a_baseline_is_not_a_match(tmp_path):
+    df = pd.DataFrame({"r_star": [1], "r": [1], "delta_min": [0.5124]})
+    v = overparam._margin_price(df, tmp_path / "overparam" / "results.parquet")
+    assert v.verdict == "miss" and "no μ = 0 run" in v.ours and "(1, 1): 0.512400" in v.ours
+
+
+def test_an_uncertified_program_status_is_named_in_the_check(tmp_path, monkeypatch):
+    import dataclasses
+
+    p = overparam.params(True)
+    q = next(overparam.run_chunk(p, {"r_star": 1, "r": 1}, 0).itertuples())
+    assert overparam.save_and_verify(p, q, tmp_path)["passed"]
+    real = overparam.counterexample
+    monkeypatch.setattr(
+        overparam, "counterexample", lambda *a, **k: dataclasses.replace(real(*a, **k), status="optimal_inaccurate")
+    )
+    chk = overparam.save_and_verify(p, q, tmp_path)
+    assert not chk["passed"] and "ended 'optimal_inaccurate'" in chk["message"]

@@ -265,8 +265,9 @@ def save_and_verify(params: dict, q, out: Path) -> dict:
     x, z = _xz(q)
     mu = float(params["margin"])
     path = out / q.instance
+    solver = str(getattr(q, "solver", "clarabel"))
     try:
-        ce = counterexample(x, z, order="second", margin=mu, solver=str(getattr(q, "solver", "clarabel")))
+        ce = counterexample(x, z, order="second", margin=mu, solver=solver)
     except (NoInstanceError, SolverError, VerificationError, InputError) as exc:
         return {
             "saved": False,
@@ -285,11 +286,18 @@ def save_and_verify(params: dict, q, out: Path) -> dict:
     if mu > 0:  # a strict local minimum: certify's own decision too (fixed stream: summarize has no seed)
         cert = certify(inst, rng=trial_stream(0, 3000, int(q.seed_cell)))
         local_min = {True: "true", False: "false", None: "undecided"}[cert.local_min]
+    why = [ver.message] if ver.message else []
+    if ce.status not in ("optimal", "exact"):
+        why.append(f"the counterexample program ({solver}) ended {ce.status!r}")
+    elif not ce.verification.passed:
+        why.append(f"the counterexample's own verification: {ce.verification.message}")
+    if local_min not in ("true", "not asked"):
+        why.append(f"certify: local_min = {local_min}")
     return {
         "saved": True,
         "passed": bool(ver.passed and ce.certified and local_min in ("true", "not asked")),
         "local_min": local_min,
-        "message": ver.message + ("" if local_min in ("true", "not asked") else f"certify: local_min = {local_min}"),
+        "message": "; ".join(why),
         "rip_full": ver.rip_full,
         "grad_norm": ver.grad_norm,
         "hess_min": ver.hess_min_eig,
@@ -558,8 +566,8 @@ def _margin_price(df: pd.DataFrame, base: Path) -> Verdict:
             f"no μ = 0 run at {base}; δ(μ) per cell: "
             + ", ".join(f"({int(q.r_star)}, {int(q.r)}): {q.delta_min:.6f}" for _, q in df.iterrows()),
             "—",
-            "match",
-            "run `spurious reproduce overparam` into the sibling directory for the comparison",
+            "miss",
+            "not compared: run `spurious reproduce overparam` into the sibling directory, then summarize again",
         )
     b = pd.read_parquet(base)[["r_star", "r", "delta_min"]].rename(columns={"delta_min": "delta0"})
     m = df.merge(b, on=["r_star", "r"])
