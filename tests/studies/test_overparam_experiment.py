@@ -85,7 +85,7 @@ def test_margin_price_without_a_baseline_is_not_a_match(tmp_path):
     assert v.verdict == "miss" and "no μ = 0 run" in v.ours and "(1, 1): 0.512400" in v.ours
 
 
-def test_an_uncertified_program_status_is_named_in_the_check(tmp_path, monkeypatch):
+def test_an_uncertified_program_status_is_named_but_the_file_is_judged_by_its_matrices(tmp_path, monkeypatch):
     import dataclasses
 
     p = overparam.params(True)
@@ -96,4 +96,12 @@ def test_an_uncertified_program_status_is_named_in_the_check(tmp_path, monkeypat
         overparam, "counterexample", lambda *a, **k: dataclasses.replace(real(*a, **k), status="optimal_inaccurate")
     )
     chk = overparam.save_and_verify(p, q, tmp_path)
-    assert not chk["passed"] and "ended 'optimal_inaccurate'" in chk["message"]
+    assert chk["passed"] and "ended 'optimal_inaccurate'" in chk["note"]
+    real_verify = overparam.verify_instance
+    monkeypatch.setattr(
+        overparam,
+        "verify_instance",
+        lambda *a, **k: dataclasses.replace(real_verify(*a, **k), passed=False, message="full-rank δ differs"),
+    )
+    chk = overparam.save_and_verify(p, q, tmp_path)
+    assert not chk["passed"] and chk["message"] == "full-rank δ differs"
