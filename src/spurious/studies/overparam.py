@@ -380,7 +380,7 @@ def summarize(params: dict, df: pd.DataFrame, figures_dir: Path) -> list:
             f"instance {q.instance}: re-verified from its matrices "
             f"(full-rank δ {chk['rip_full']:.7f}, ‖∇f‖ = {chk['grad_norm']:.1e}, "
             f"λ_min(∇²f) off symmetry = {chk['hess_min']:.2e}, certify local_min: {chk['local_min']}"
-            + (f"; {chk['note']})" if chk["note"] else ")")
+            f"{'; ' + chk['note'] if chk['note'] else ''})"
             if chk["passed"]
             else f"instance {q.instance}: NOT re-verified ({chk['message']})"
         )
